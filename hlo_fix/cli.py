@@ -1,0 +1,453 @@
+"""The `hlo-fix` command line: `lint` and `rule` here; `fix` and `verify` are loaded from their packages on demand.
+
+Every error is one line on stderr (`path:line:col: error: message`, or `hlo-fix: error: message` when no file is
+involved) and exit code 2; findings give exit code 1. Startup stays cheap: this module imports click and the small
+settings modules only. Report formats, the checker and other subcommands are imported when used, and nothing on the
+`lint` path may import jax or numpy.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+import click
+
+from hlo_fix import __version__
+from hlo_fix.errors import ConfigError, HloFixError, ParseError
+from hlo_fix.lint.config import load_settings
+from hlo_fix.lint.report import DEFAULT_FORMAT, FORMATS
+from hlo_fix.lint.settings import INDEX_FLOATS, Settings, normalize_selectors
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+PROGRAM = "hlo-fix"
+MODULE_SUFFIX = ".mlir"
+STDIN = "-"
+# Set to re-raise unexpected exceptions with their traceback instead of printing one line (for debugging hlo-fix).
+TRACEBACK_ENV = "HLO_FIX_TRACEBACK"
+
+# Subcommands that live in other packages, as name -> "module:attribute" of a click command. They are imported only
+# when invoked (or listed by --help), so `hlo-fix lint` never pays for them; a module that does not exist yet simply
+# leaves its command out.
+LAZY_COMMANDS: dict[str, str] = {
+    "fix": "hlo_fix.fix.command:fix_command",
+    "verify": "hlo_fix.verify.command:verify_command",
+}
+
+
+# Errors
+
+
+def format_error(error: HloFixError | str, path: str | None = None) -> str:
+    """The one line for an error: located when the error (or `path`) says where, else `hlo-fix: error: ...`."""
+    if isinstance(error, ParseError):
+        line = error.format(path)
+    elif hasattr(error, "format") and getattr(error, "path", None):
+        line = error.format()
+    elif path is not None:
+        line = f"{path}:1:1: error: {error}"
+    else:
+        line = f"{PROGRAM}: error: {error}"
+    return " ".join(line.split())
+
+
+def print_error(error: HloFixError | str, path: str | None = None) -> None:
+    click.echo(format_error(error, path), err=True)
+
+
+def print_warning(message: str) -> None:
+    click.echo(f"{PROGRAM}: warning: {message}", err=True)
+
+
+# The command group
+
+
+class HloFixGroup(click.Group):
+    """A click group whose errors are single lines with exit code 2, and whose extra subcommands load lazily."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        available = [name for name, target in LAZY_COMMANDS.items() if _module_exists(target.partition(":")[0])]
+        return sorted(set(super().list_commands(ctx)) | set(available))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if command is None and name in LAZY_COMMANDS:
+            command = _load_command(name, LAZY_COMMANDS[name])
+        return command
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            code = result if isinstance(result, int) else EXIT_CLEAN
+        except _NO_ARGS_IS_HELP as exc:  # bare `hlo-fix`: show the help, as click < 8.2 did
+            click.echo(exc.ctx.get_help())
+            code = EXIT_CLEAN
+        except click.ClickException as exc:  # usage errors, bad option values
+            print_error(exc.format_message())
+            code = EXIT_ERROR
+        except click.Abort:
+            print_error("interrupted")
+            code = EXIT_INTERRUPTED
+        if not standalone_mode:
+            return code
+        sys.exit(code)
+
+
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
+def _module_exists(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ImportError:
+        return False
+
+
+def _load_command(name: str, target: str) -> click.Command | None:
+    module_name, _, attribute = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        if isinstance(exc, ModuleNotFoundError) and exc.name == module_name:
+            return None  # not written yet
+        raise click.ClickException(f"cannot load the `{name}` command: {exc}") from None
+    return getattr(module, attribute)
+
+
+@click.group(name=PROGRAM, cls=HloFixGroup)
+@click.version_option(__version__, "--version", prog_name=PROGRAM, message="%(prog)s %(version)s")
+def cli() -> None:
+    """Lint and fix exported StableHLO (.mlir) whose gathers, scatters and iotas break once the batch is sharded."""
+
+
+def register_command(command: click.Command, name: str | None = None) -> None:
+    """Add a subcommand eagerly (prefer an entry in LAZY_COMMANDS when the command's module is heavy)."""
+    cli.add_command(command, name)
+
+
+# Options shared by every command that reads settings (lint, and fix)
+
+
+def split_selectors(values: Sequence[str]) -> tuple[str, ...]:
+    """Repeatable, comma-separated selector options into one tuple: `--select HF001,HF002 --select HF00`."""
+    return normalize_selectors(part for value in values for part in value.split(","))
+
+
+def settings_options(command: Callable) -> Callable:
+    """Decorator adding --config, --isolated, --select, --ignore, --extend-select, --index-float, --unsafe-fixes.
+
+    The command receives them as keyword arguments; pass them all to `settings_from_options(**...)`.
+    """
+    options = [
+        click.option("--config", type=click.Path(dir_okay=False), help="A pyproject.toml or hlo-fix.toml to use "
+                     "instead of the one found from the current directory upwards."),
+        click.option("--isolated", is_flag=True, help="Ignore all configuration files."),
+        click.option("--select", multiple=True, metavar="CODES",
+                     help="Rule codes or prefixes to enable (comma-separated, repeatable); replaces the configured "
+                     "selection. `ALL` enables every rule."),
+        click.option("--ignore", multiple=True, metavar="CODES", help="Rule codes or prefixes to disable."),
+        click.option("--extend-select", multiple=True, metavar="CODES",
+                     help="Rule codes or prefixes to enable on top of the selection."),
+        click.option("--index-float", type=click.Choice(INDEX_FLOATS),
+                     help="Float type flat indices must be exact in (default: bf16)."),
+        click.option("--unsafe-fixes/--no-unsafe-fixes", default=None,
+                     help="Count unsafe fixes as available (`[*]`)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def settings_from_options(
+    *,
+    config: str | None = None,
+    isolated: bool = False,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    extend_select: Sequence[str] = (),
+    index_float: str | None = None,
+    unsafe_fixes: bool | None = None,
+) -> Settings:
+    """Configuration file (given or discovered) overlaid with command-line options, validated.
+
+    Raises ConfigError (a subclass of HloFixError) for a bad file, key, value or rule code.
+    """
+    if config is not None and isolated:
+        raise ConfigError("--config and --isolated cannot be combined")
+    base = load_settings(config, isolated=isolated)
+    return base.with_overrides(
+        select=split_selectors(select) if select else None,
+        ignore=split_selectors(ignore),
+        extend_select=split_selectors(extend_select),
+        index_float=index_float,
+        unsafe_fixes=unsafe_fixes,
+    ).validate()
+
+
+# Inputs
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A module to lint: `name` is how reports show it; `path` is None for stdin."""
+
+    name: str
+    path: Path | None
+
+    def read(self) -> str:
+        from hlo_fix.ir.source import decode_source, read_source
+
+        if self.path is None:
+            stream = getattr(sys.stdin, "buffer", sys.stdin)
+            data = stream.read() if stream is not None else b""
+            return decode_source(data.encode("utf-8") if isinstance(data, str) else data, self.name)
+        return read_source(self.path)
+
+
+def display_name(path: str) -> str:
+    """Relative to the current directory when inside it (as ruff shows paths), else normalised as written."""
+    relative = os.path.relpath(os.path.abspath(path), os.getcwd())
+    return relative if not _leaves_directory(relative) else os.path.normpath(path)
+
+
+def _leaves_directory(relative: str) -> bool:
+    return relative == os.pardir or relative.startswith(os.pardir + os.sep)
+
+
+def mlir_files_under(directory: str) -> Iterator[str]:
+    """`*.mlir` files below `directory` in sorted order, skipping hidden directories (`.git`, `.venv`) and not
+    following symlinked directories (no cycles)."""
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.endswith(MODULE_SUFFIX):
+                yield os.path.join(root, name)
+
+
+def collect_inputs(paths: Sequence[str], stdin_filename: str | None = None) -> tuple[list[InputFile], list[ParseError]]:
+    """Expand PATH arguments (files, directories, `-`) into sorted, de-duplicated inputs, plus one error per bad
+    path. Without arguments the current directory is linted; stdin is read only when `-` is given."""
+    found: dict[str, InputFile] = {}
+    errors: list[ParseError] = []
+    read_stdin = False
+    for argument in paths or (".",):
+        if argument == STDIN:
+            read_stdin = True
+        elif os.path.isdir(argument):
+            for file in mlir_files_under(argument):
+                found.setdefault(os.path.abspath(file), InputFile(display_name(file), Path(file)))
+        elif os.path.isfile(argument):
+            found.setdefault(os.path.abspath(argument), InputFile(display_name(argument), Path(argument)))
+        elif os.path.lexists(argument):
+            errors.append(ParseError("not a regular file or directory", 1, 1, argument))
+        else:
+            errors.append(ParseError("no such file or directory", 1, 1, argument))
+    inputs = sorted(found.values(), key=lambda item: item.name)
+    if read_stdin:
+        inputs.append(InputFile(stdin_filename or STDIN, None))
+    return inputs, errors
+
+
+# Linting
+
+
+@dataclass
+class LintRun:
+    """Findings of every file that could be linted, sorted; the texts (for snippets); whether any file failed."""
+
+    findings: list = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+    had_errors: bool = False
+
+
+LintText = Callable[[str, str, Settings], list]
+
+
+def load_lint_text() -> LintText:
+    """The checker's entry point, imported on first use."""
+    try:
+        from hlo_fix.lint.checker import lint_text
+    except ModuleNotFoundError as exc:
+        if exc.name != "hlo_fix.lint.checker":
+            raise
+        raise HloFixError("the checker (hlo_fix.lint.checker) is not available in this installation") from None
+    return lint_text
+
+
+def lint_inputs(inputs: Sequence[InputFile], settings: Settings, lint_text: LintText) -> LintRun:
+    """Lint each input; a file that fails prints its error line and the others are still linted."""
+    run = LintRun()
+    for item in inputs:
+        try:
+            text = item.read()
+            found = lint_text(text, item.name, settings)
+        except HloFixError as exc:
+            print_error(exc, item.name)
+            run.had_errors = True
+            continue
+        except Exception as exc:  # a bug in hlo-fix: still one line, and the other files go on
+            if os.environ.get(TRACEBACK_ENV):
+                raise
+            print_error(f"internal error ({type(exc).__name__}: {exc}); please report it", item.name)
+            run.had_errors = True
+            continue
+        run.sources[item.name] = text
+        enabled = [f for f in found if settings.enabled(f.code, f.filename)]
+        run.findings += sorted(enabled, key=lambda f: (f.row, f.column, f.code))
+    return run
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@settings_options
+@click.option("--output-format", type=click.Choice(FORMATS), default=DEFAULT_FORMAT, show_default=True,
+              envvar="HLO_FIX_OUTPUT_FORMAT", help="How to print findings.")
+@click.option("--statistics", is_flag=True, help="Print how often each rule fired instead of the findings.")
+@click.option("--exit-zero", is_flag=True, help="Exit with 0 even when there are findings (errors still give 2).")
+@click.option("--baseline", type=click.Path(dir_okay=False), help="Report only findings not recorded in this file.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False),
+              help="Record the current findings in this file and exit.")
+@click.option("--stdin-filename", help="The name to report for the module read from `-`.")
+@click.option("-q", "--quiet", is_flag=True, help="Print findings only: no summary, no `All checks passed!`.")
+@click.pass_context
+def lint(ctx: click.Context, paths: tuple[str, ...], output_format: str, statistics: bool, exit_zero: bool,
+         baseline: str | None, write_baseline: str | None, stdin_filename: str | None, quiet: bool,
+         **setting_options) -> None:
+    """Check StableHLO modules (files, directories searched for *.mlir, or `-` for stdin)."""
+    from hlo_fix.lint import baseline as baselines
+
+    try:
+        if stdin_filename is not None and STDIN not in paths:
+            raise ConfigError("--stdin-filename needs `-` among the paths")
+        settings = settings_from_options(**setting_options)
+        known = baselines.load_baseline(baseline) if baseline else None
+    except HloFixError as exc:
+        print_error(exc)
+        ctx.exit(EXIT_ERROR)
+
+    inputs, path_errors = collect_inputs(paths, stdin_filename)
+    for error in path_errors:
+        print_error(error)
+    if not inputs and not path_errors and not quiet:
+        print_warning(f"no {MODULE_SUFFIX} files found under the given paths")
+    try:
+        lint_text = load_lint_text() if inputs else None
+    except HloFixError as exc:
+        print_error(exc)
+        ctx.exit(EXIT_ERROR)
+    run = lint_inputs(inputs, settings, lint_text)
+    had_errors = run.had_errors or bool(path_errors)
+
+    if write_baseline:
+        try:
+            baselines.write_baseline(write_baseline, run.findings)
+        except HloFixError as exc:
+            print_error(exc)
+            ctx.exit(EXIT_ERROR)
+        if not quiet:
+            click.echo(f"Wrote {len(run.findings)} findings to the baseline {write_baseline}.", err=True)
+        ctx.exit(EXIT_ERROR if had_errors else EXIT_CLEAN)
+
+    findings = known.new_findings(run.findings) if known else run.findings
+    print_report(findings, output_format, statistics=statistics, sources=run.sources,
+                 unsafe_fixes=settings.unsafe_fixes, had_errors=had_errors, quiet=quiet)
+    if had_errors:
+        ctx.exit(EXIT_ERROR)
+    ctx.exit(EXIT_FINDINGS if findings and not exit_zero else EXIT_CLEAN)
+
+
+def print_report(findings: Sequence, output_format: str, *, statistics: bool = False, sources=None,
+                 unsafe_fixes: bool = False, had_errors: bool = False, quiet: bool = False) -> None:
+    """Render findings in a format (or as statistics) to stdout."""
+    from hlo_fix.lint import report
+
+    context = report.ReportContext(sources=sources or {}, unsafe_fixes=unsafe_fixes, had_errors=had_errors,
+                                   quiet=quiet)
+    if statistics:
+        text = report.render_statistics(findings, context, as_json=output_format == "json")
+    else:
+        text = report.render(output_format, findings, context)
+    click.echo(text, nl=False)
+
+
+# Rule documentation
+
+
+@cli.command()
+@click.argument("code", required=False)
+@click.option("--all", "show_all", is_flag=True, help="List every rule.")
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def rule(ctx: click.Context, code: str | None, show_all: bool, output_format: str) -> None:
+    """Explain a rule (by code or name), or list them all with --all."""
+    from hlo_fix.rules.registry import all_rules
+
+    if (code is None) == (not show_all):
+        print_error("pass either a rule code or --all")
+        ctx.exit(EXIT_ERROR)
+    rules = all_rules()
+    if show_all:
+        click.echo(_rule_table(rules, output_format), nl=False)
+        return
+    wanted = code.strip()
+    found = next((r for r in rules if r.code == wanted.upper() or r.name == wanted.lower()), None)
+    if found is None:
+        print_error(f"unknown rule code `{code}`")
+        ctx.exit(EXIT_ERROR)
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps(_rule_json(found), indent=2))
+    else:
+        click.echo(_rule_text(found), nl=False)
+
+
+def _rule_json(rule_class) -> dict:
+    return {
+        "code": rule_class.code,
+        "name": rule_class.name,
+        "severity": rule_class.severity,
+        "fix": rule_class.fix_applicability,
+        "summary": rule_class.summary,
+        "explanation": rule_class.explanation(),
+    }
+
+
+def _rule_text(rule_class) -> str:
+    fix = {
+        "safe": " Fix is available (safe).",
+        "unsafe": " Fix is available with `--unsafe-fixes` (unsafe).",
+    }.get(rule_class.fix_applicability, "")
+    header = f"# {rule_class.name} ({rule_class.code})\n\nSeverity: {rule_class.severity}.{fix}\n"
+    explanation = rule_class.explanation()
+    return header + (f"\n{explanation}\n" if explanation else f"\n{rule_class.summary}\n")
+
+
+def _rule_table(rules: Sequence, output_format: str) -> str:
+    if output_format == "json":
+        import json
+
+        return json.dumps([_rule_json(r) for r in rules], indent=2) + "\n"
+    rows = [("CODE", "NAME", "SEVERITY", "FIX", "SUMMARY")]
+    rows += [(r.code, r.name, r.severity, r.fix_applicability or "-", r.summary) for r in rules]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[4] for row in rows]
+    return "".join(line.rstrip() + "\n" for line in lines)
+
+
+def main() -> None:
+    """Console-script entry point (`hlo-fix`)."""
+    cli.main(prog_name=PROGRAM)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,186 @@
+"""An op's attributes, decoded from its own text when a rule asks: `dim = 0`, `dims = [0, 1]`,
+`<{dimension_numbers = #stablehlo.gather<...>, slice_sizes = array<i64: 1, 1>}>`, `{mhlo.sharding = "..."}`."""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING
+
+from hlo_fix.ir.tokens import Token, matching_close, tokenize
+
+if TYPE_CHECKING:
+    from hlo_fix.ir.model import Op
+
+
+class OpAttributes:
+    """Raw attribute values by name, at any bracket depth of the op's own text (pretty `key = value` clauses,
+    generic `<{...}>` properties and `{...}` dictionaries alike). Regions are not part of the own text."""
+
+    def __init__(self, op: "Op"):
+        self.op = op
+        self.text = op.own_text
+        self.tokens = tokenize(self.text)
+        self._values: dict[str, str] | None = None
+
+    def _collect(self) -> dict[str, str]:
+        values: dict[str, str] = {}
+        tokens = self.tokens
+        base = tokens[0].depth if tokens else 0
+        for i, tok in enumerate(tokens):
+            if tok.type not in ("ATTR_KEY", "STRING") or i + 1 >= len(tokens) or tokens[i + 1].type != "EQUAL":
+                continue
+            key = tok.value.strip('"')
+            if key in values:
+                continue
+            end = value_end(tokens, i + 2, stop_at_colon=tok.depth == base)
+            if end > i + 2:
+                values[key] = self.text[tokens[i + 2].start : tokens[end - 1].end]
+        return values
+
+    def get(self, name: str) -> str | None:
+        if self._values is None:
+            self._values = self._collect()
+        return self._values.get(name)
+
+    def __contains__(self, name: str) -> bool:
+        return self.get(name) is not None
+
+    def names(self) -> list[str]:
+        if self._values is None:
+            self._values = self._collect()
+        return list(self._values)
+
+    def ints(self, name: str) -> list[int] | None:
+        raw = self.get(name)
+        return None if raw is None else parse_ints(raw)
+
+    def int(self, name: str) -> int | None:
+        values = self.ints(name)
+        return values[0] if values else None
+
+    def words(self) -> list[str]:
+        """Bare words at the op's top level after its name: `LT`, `SIGNED` in `compare LT, %a, %b, SIGNED`."""
+        tokens = self.tokens
+        base = tokens[0].depth if tokens else 0
+        name_index = next(
+            (i for i, t in enumerate(tokens) if t.depth == base and t.type in ("BARE_ID", "GENERIC_OP_NAME")), 0
+        )
+        words = []
+        for tok in tokens[name_index + 1 :]:
+            if tok.depth == base and tok.type == "COLON":
+                break
+            if tok.depth == base and tok.type == "BARE_ID":
+                words.append(tok.value)
+        return words
+
+    def symbol(self) -> str | None:
+        """The first `@symbol` of the op (callee of `call`, name of `func.func`, target of `custom_call`)."""
+        tok = next((t for t in self.tokens if t.type == "SYMBOL_REF"), None)
+        return None if tok is None else tok.value[1:].strip('"')
+
+
+def value_end(tokens: list[Token], start: int, *, stop_at_colon: bool) -> int:
+    """Index just past an attribute value starting at `start`: it ends at a `,` or a closing bracket at its own
+    depth, or at the op's type signature (`:`) for top-level `key = value` clauses of pretty ops."""
+    depth = tokens[start].depth if start < len(tokens) else 0
+    i = start
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.depth == depth:
+            if tok.type == "COMMA" or tok.type in ("RPAR", "RSQB", "MORETHAN", "RBRACE"):
+                return i
+            if stop_at_colon and tok.type == "COLON":
+                return i
+            if tok.type == "BARE_ID" and tok.value == "loc" and stop_at_colon:
+                return i
+            if tok.type == "ATTR_KEY" and i > start:
+                return i
+        if tok.depth < depth:
+            return i
+        if tok.type in ("LPAR", "LSQB", "LESSTHAN", "LBRACE"):
+            i = matching_close(tokens, i)
+        i += 1
+    return i
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_ints(raw: str) -> list[int]:
+    """`0`, `[0, 1]`, `array<i64: 1, 1>`, `dense<[0, 1]> : tensor<2xi64>`, `[1] x [2]` (first list only)."""
+    tokens = tokenize(raw)
+    values: list[int] = []
+    started = False
+    for tok in tokens:
+        if tok.type == "INT":
+            values.append(int(tok.value))
+            started = True
+        elif tok.type == "COLON" and tok.depth == 0 and started:
+            break
+        elif tok.type == "BARE_ID" and tok.value == "x" and started:
+            break
+        elif tok.type == "HEX":
+            values.append(int(tok.value, 16))
+            started = True
+    return values
+
+
+def parse_int_pair(raw: str) -> tuple[list[int], list[int]]:
+    """`[0] x [0]` (dot_general's batching/contracting dims) -> ([0], [0])."""
+    tokens = tokenize(raw)
+    split = next((i for i, t in enumerate(tokens) if t.type == "BARE_ID" and t.value == "x" and t.depth == 0), None)
+    if split is None:
+        return parse_ints(raw), []
+    left = raw[: tokens[split].start]
+    right = raw[tokens[split].end :]
+    return parse_ints(left), parse_ints(right)
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_struct(raw: str) -> dict[str, str]:
+    """`#stablehlo.gather<offset_dims = [1], index_vector_dim = 1>` -> {name: raw value}."""
+    tokens = tokenize(raw)
+    open_index = next((i for i, t in enumerate(tokens) if t.type == "LESSTHAN"), None)
+    if open_index is None:
+        return {}
+    close = matching_close(tokens, open_index)
+    inner = tokens[open_index + 1 : close]
+    fields: dict[str, str] = {}
+    for i, tok in enumerate(inner):
+        if tok.type == "ATTR_KEY" and tok.depth == tokens[open_index].depth + 1 and i + 1 < len(inner):
+            end = value_end(inner, i + 2, stop_at_colon=False)
+            if end > i + 2:
+                fields[tok.value] = raw[inner[i + 2].start : inner[end - 1].end]
+    return fields
+
+
+def parse_string(raw: str) -> str:
+    """An MLIR string literal's contents (escapes `\\"`, `\\\\`, `\\n` and hex pairs decoded)."""
+    body = raw.strip()
+    if body.startswith('"') and body.endswith('"'):
+        body = body[1:-1]
+    out = []
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\" and i + 1 < len(body):
+            nxt = body[i + 1]
+            if nxt in '"\\':
+                out.append(nxt)
+                i += 2
+                continue
+            if nxt == "n":
+                out.append("\n")
+                i += 2
+                continue
+            pair = body[i + 1 : i + 3]
+            if len(pair) == 2 and all(c in "0123456789abcdefABCDEF" for c in pair):
+                out.append(chr(int(pair, 16)))
+                i += 3
+                continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def symbol_name(op: "Op") -> str:
+    """The symbol an op defines or names (`func.func @main` -> "main"); "" when it has none."""
+    return op.attributes.symbol() or ""

@@ -1,0 +1,132 @@
+"""Debug locations: `loc(#loc12)` resolved through `#locN = loc(...)` aliases down to the Python line.
+
+JAX prints `#loc97 = loc("jit(f)/gather"(#loc65))`, `#loc65 = loc(callsite(#loc45 at #loc28))`,
+`#loc45 = loc("router"(#loc21))`, `#loc21 = loc("model.py":18:8 to :37)`. The line a user wants is the innermost
+frame: a name's child, a call site's callee, a fused location's first part that has a file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from hlo_fix.errors import ParseError
+from hlo_fix.ir.tokens import Token, matching_close, tokenize
+from hlo_fix.lint.finding import SourceLocation
+
+if TYPE_CHECKING:
+    from hlo_fix.ir.model import Module, Op
+
+
+@dataclass(frozen=True)
+class Location:
+    """A resolved location: `kind` is file, name, callsite, fused or unknown."""
+
+    kind: str
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    name: str | None = None
+    children: tuple["Location", ...] = ()
+
+    def python_source(self) -> SourceLocation | None:
+        """The innermost file:line:col reachable from here, callee before caller."""
+        if self.kind == "file" and self.file is not None and self.line is not None:
+            return SourceLocation(self.file, self.line, self.column)
+        for child in self.children:
+            found = child.python_source()
+            if found is not None:
+                return found
+        return None
+
+
+UNKNOWN = Location("unknown")
+
+
+def op_location(op: "Op") -> Location | None:
+    """The location printed after the op (`loc(...)` at the end of its own text), None when it has none."""
+    text = op.module.text[op.segments[-1][0] : op.segments[-1][1]]
+    at = text.rfind("loc(")
+    if at < 0:
+        return None
+    try:
+        tokens = tokenize(text[at:])
+        return _Resolver(op.module).location(tokens, 0)[0]
+    except (ParseError, IndexError, ValueError):
+        return None
+
+
+class _Resolver:
+    def __init__(self, module: "Module"):
+        self.module = module
+        cache = getattr(module, "_location_cache", None)
+        if cache is None:
+            cache = module._location_cache = {}
+        self.cache: dict[str, Location] = cache
+
+    def alias(self, name: str, seen: frozenset = frozenset()) -> Location:
+        if name in self.cache:
+            return self.cache[name]
+        text = self.module.alias_text(name)
+        if text is None or name in seen:
+            return UNKNOWN
+        tokens = tokenize(text)
+        result = self.location(tokens, 0, seen | {name})[0] if tokens else UNKNOWN
+        self.cache[name] = result
+        return result
+
+    def location(self, tokens: list[Token], i: int, seen: frozenset = frozenset()) -> tuple[Location, int]:
+        """Parse `loc(...)` at tokens[i] (or a bare inner location); returns it and the index after it."""
+        tok = tokens[i]
+        if tok.type == "BARE_ID" and tok.value == "loc":
+            close = matching_close(tokens, i + 1)
+            inner, _ = self.inner(tokens, i + 2, seen)
+            return inner, close + 1
+        return self.inner(tokens, i, seen)
+
+    def inner(self, tokens: list[Token], i: int, seen: frozenset) -> tuple[Location, int]:
+        tok = tokens[i]
+        if tok.type == "ATTR_REF":
+            return self.alias(tok.value, seen), i + 1
+        if tok.type == "BARE_ID" and tok.value == "unknown":
+            return UNKNOWN, i + 1
+        if tok.type == "BARE_ID" and tok.value == "callsite":
+            close = matching_close(tokens, i + 1)
+            callee, j = self.inner(tokens, i + 2, seen)
+            caller = UNKNOWN
+            if j < close and tokens[j].type == "BARE_ID" and tokens[j].value == "at":
+                caller, _ = self.inner(tokens, j + 1, seen)
+            return Location("callsite", children=(callee, caller)), close + 1
+        if tok.type == "BARE_ID" and tok.value == "fused":
+            j = i + 1
+            if j < len(tokens) and tokens[j].type == "LESSTHAN":
+                j = matching_close(tokens, j) + 1
+            close = matching_close(tokens, j)
+            parts = []
+            k = j + 1
+            while k < close:
+                part, k = self.inner(tokens, k, seen)
+                parts.append(part)
+                if k < close and tokens[k].type == "COMMA":
+                    k += 1
+            return Location("fused", children=tuple(parts)), close + 1
+        if tok.type in ("STRING", "GENERIC_OP_NAME"):
+            label = tok.value[1:-1]
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+            if nxt is not None and nxt.type == "COLON":
+                line = int(tokens[i + 2].value)
+                column = None
+                j = i + 3
+                if j + 1 < len(tokens) and tokens[j].type == "COLON" and tokens[j + 1].type == "INT":
+                    column = int(tokens[j + 1].value)
+                    j += 2
+                # `to :C2` / `to L2:C2` range ends carry nothing a report needs.
+                while j < len(tokens) and tokens[j].type in ("BARE_ID", "COLON", "INT") and tokens[j].value != "at":
+                    j += 1
+                return Location("file", file=label, line=line, column=column), j
+            if nxt is not None and nxt.type == "LPAR":
+                close = matching_close(tokens, i + 1)
+                child, _ = self.inner(tokens, i + 2, seen)
+                return Location("name", name=label, children=(child,)), close + 1
+            return Location("name", name=label), i + 1
+        raise ValueError(f"unexpected location token {tok.value!r}")

@@ -1,0 +1,221 @@
+"""The small IR the rules and rewrites work on: a module of ops with results, operands, regions and exact spans.
+
+Everything the reader finds while splitting statements is stored eagerly (names, def-use links, spans); types,
+attributes and locations are decoded on demand from the op's own text, since a rule looks at few ops.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:
+    from hlo_fix.ir.attributes import OpAttributes
+    from hlo_fix.ir.types import TensorType
+
+
+class Value:
+    """An SSA value: an op result (`index` >= 0) or a region argument (`index` < 0, the owner is the region's op)."""
+
+    __slots__ = ("name", "owner", "index", "users", "type_text")
+
+    def __init__(self, name: str, owner: "Op | None", index: int, type_text: str | None = None):
+        self.name = name
+        self.owner = owner
+        self.index = index
+        self.users: list[Op] = []
+        self.type_text = type_text
+
+    @property
+    def is_block_argument(self) -> bool:
+        return self.index < 0
+
+    @property
+    def type(self) -> "TensorType | None":
+        from hlo_fix.ir.types import value_type
+
+        return value_type(self)
+
+    def __repr__(self) -> str:
+        return f"Value({self.name})"
+
+
+class Region:
+    """A region of an op, its blocks flattened: StableHLO regions hold one block."""
+
+    __slots__ = ("owner", "ops", "arguments")
+
+    def __init__(self, owner: "Op | None"):
+        self.owner = owner
+        self.ops: list[Op] = []
+        self.arguments: list[Value] = []
+
+
+class Op:
+    """One operation. `start`/`end` delimit its whole text (regions included, without the final newline);
+    `segments` are the (start, end) spans of its own text outside its regions."""
+
+    __slots__ = (
+        "name",
+        "results",
+        "operands",
+        "regions",
+        "parent",
+        "module",
+        "line",
+        "column",
+        "start",
+        "end",
+        "_segments",
+        "_attributes",
+    )
+
+    def __init__(self, module: "Module", name: str, parent: Region | None, line: int, column: int, start: int):
+        self.module = module
+        self.name = name
+        self.parent = parent
+        self.line = line
+        self.column = column
+        self.start = start
+        self.end = start
+        self.results: list[Value] = []
+        self.operands: list[Value] = []
+        self.regions: list[Region] = []
+        self._segments: list[tuple[int, int]] | None = None  # None: one segment, (start, end)
+        self._attributes = None
+
+    # -- spans (the reader builds them) -------------------------------------------------------------------
+    @property
+    def segments(self) -> list[tuple[int, int]]:
+        return [(self.start, self.end)] if self._segments is None else self._segments
+
+    def add_segment(self, start: int, end: int) -> None:
+        if self._segments is None:
+            # An op read on one line that a later line continues (`cond {`) keeps its first line.
+            self._segments = [(self.start, self.end)] if self.end > self.start else []
+        self._segments.append((start, end))
+
+    def trim_last_segment(self, end: int) -> None:
+        start, _ = self._segments[-1]
+        self._segments[-1] = (start, end)
+
+    def widen_first_segment(self, start: int) -> None:
+        _, end = self._segments[0]
+        self._segments[0] = (start, end)
+
+    # -- text ---------------------------------------------------------------------------------------------
+    @property
+    def text(self) -> str:
+        """The op's exact source text, regions included."""
+        return self.module.text[self.start : self.end]
+
+    @property
+    def own_text(self) -> str:
+        """The op's text outside its regions (head and tail), joined by newlines."""
+        text = self.module.text
+        return "\n".join(text[a:b] for a, b in self.segments)
+
+    @property
+    def end_position(self) -> tuple[int, int]:
+        """1-based (line, column) just past the op's last character."""
+        return self.module.position(self.end)
+
+    # -- structure ----------------------------------------------------------------------------------------
+    @property
+    def parent_op(self) -> "Op | None":
+        return self.parent.owner if self.parent is not None else None
+
+    def ancestors(self) -> Iterator["Op"]:
+        op = self.parent_op
+        while op is not None:
+            yield op
+            op = op.parent_op
+
+    @property
+    def function(self) -> "Op | None":
+        """The enclosing `func.func`."""
+        return next((op for op in self.ancestors() if op.name == "func.func"), None)
+
+    def walk(self) -> Iterator["Op"]:
+        """This op and every op nested in its regions, in text order."""
+        yield self
+        for region in self.regions:
+            for op in region.ops:
+                yield from op.walk()
+
+    @property
+    def result(self) -> Value:
+        return self.results[0]
+
+    # -- decoded on demand --------------------------------------------------------------------------------
+    @property
+    def attributes(self) -> "OpAttributes":
+        if self._attributes is None:
+            from hlo_fix.ir.attributes import OpAttributes
+
+            self._attributes = OpAttributes(self)
+        return self._attributes
+
+    @property
+    def result_types(self) -> "list[TensorType | None]":
+        return [value.type for value in self.results]
+
+    @property
+    def location(self):
+        from hlo_fix.ir.locations import op_location
+
+        return op_location(self)
+
+    def __repr__(self) -> str:
+        names = ", ".join(v.name for v in self.results)
+        return f"Op({names + ' = ' if names else ''}{self.name} @{self.line}:{self.column})"
+
+
+class Module:
+    """A parsed file: top-level ops (usually one `module`), alias definitions, and an index of ops by name."""
+
+    def __init__(self, text: str, filename: str = "<input>"):
+        self.text = text
+        self.filename = filename
+        self.ops: list[Op] = []
+        self.aliases: dict[str, tuple[int, int]] = {}
+        self.ops_by_name: dict[str, list[Op]] = {}
+        self._line_starts: list[int] | None = None
+
+    def walk(self) -> Iterator[Op]:
+        for op in self.ops:
+            yield from op.walk()
+
+    def ops_named(self, *names: str) -> list[Op]:
+        """Ops with any of these names, in text order."""
+        if len(names) == 1:
+            return list(self.ops_by_name.get(names[0], ()))
+        found = [op for name in names for op in self.ops_by_name.get(name, ())]
+        found.sort(key=lambda op: op.start)
+        return found
+
+    @property
+    def functions(self) -> dict[str, Op]:
+        """`func.func` ops by symbol name (without the `@`)."""
+        from hlo_fix.ir.attributes import symbol_name
+
+        return {symbol_name(op): op for op in self.ops_named("func.func")}
+
+    def alias_text(self, name: str) -> str | None:
+        span = self.aliases.get(name)
+        return None if span is None else self.text[span[0] : span[1]]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a character offset."""
+        import bisect
+
+        if self._line_starts is None:
+            starts = [0]
+            text = self.text
+            find = text.find
+            i = find("\n")
+            while i >= 0:
+                starts.append(i + 1)
+                i = find("\n", i + 1)
+            self._line_starts = starts
+        index = bisect.bisect_right(self._line_starts, offset) - 1
+        return index + 1, offset - self._line_starts[index] + 1

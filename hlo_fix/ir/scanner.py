@@ -1,0 +1,378 @@
+"""The fast reader: splits a module into statements line by line and links values, without a full parse.
+
+Printed MLIR puts every operation on its own line; an op spans several lines only while a bracket is open or
+where it opens regions (`{` at the end of a line). So the reader walks the lines once, reads each op's head
+(results and name) and its value uses with regular expressions assembled from the grammar's terminals
+(`grammar/stablehlo.lark`), and leaves types, attributes and locations to be decoded on demand.
+`hlo_fix.ir.strict` parses the same text with the complete grammar; the tests check that both agree.
+
+Speed matters here (a pre-commit hook on a 40 MB export): bracket balance comes from one `str.translate` of the
+whole text, the common one-line op is handled inline, and nothing that a rule may never ask about is decoded.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import re
+from collections import defaultdict
+
+from hlo_fix.errors import ParseError
+from hlo_fix.ir.grammar import terminal_patterns
+from hlo_fix.ir.model import Module, Op, Region, Value
+from hlo_fix.ir.postlex import continues_op, starts_region
+
+
+class _Lexicon:
+    """Compiled patterns, each assembled from the grammar's terminal definitions."""
+
+    def __init__(self) -> None:
+        t = terminal_patterns()
+        value, string, bare = t["VALUE_REF"], t["STRING"], t["BARE_ID"]
+        result = rf"{value}(?::[0-9]+)?"
+        self.head = re.compile(
+            rf"(?:(?P<results>{result}(?:[ \t]*,[ \t]*{result})*)[ \t]*=[ \t]*)?"
+            rf"(?:(?P<generic>{t['GENERIC_OP_NAME']})|(?P<name>{bare}))"
+        )
+        self.result = re.compile(rf"({value})(?::([0-9]+))?")
+        # A use is a value reference that is not being defined (`%arg0: type`, `%iterArg = %init`).
+        self.use = re.compile(rf"((?>{value}))(?!:[^:]|[ \t]*=)")
+        self.definition = re.compile(rf"((?>{value}))(?::[ \t]|[ \t]*=(?!=))")
+        self.string = re.compile(string)
+        self.alias = re.compile(rf"({t['ATTR_REF']}|{t['TYPE_REF']})[ \t]*=[ \t]*")
+        self.first_token = re.compile(
+            rf"[ \t]*(?:(?P<VALUE_REF>{value})|(?P<BLOCK_REF>{t['BLOCK_REF']})"
+            rf"|(?P<GENERIC_OP_NAME>{t['GENERIC_OP_NAME']})|(?P<ATTR_KEY>{t['ATTR_KEY']})|(?P<STRING>{string})"
+            rf"|(?P<BARE_ID>{bare})[ \t]*(?P<after>.?))"
+        )
+        self.loc_ref = re.compile(rf"loc\(({t['ATTR_REF']})\)")
+
+
+@functools.cache
+def lexicon() -> _Lexicon:
+    return _Lexicon()
+
+
+_PUNCT_TYPES = {",": "COMMA", "}": "RBRACE", "{": "LBRACE", "(": "LPAR"}
+# Keeps what decides bracket balance: brackets, and quotes and backslashes to recognise strings.
+_SIGNATURE = {c: None for c in range(128) if chr(c) not in '()[]{}"\\\n'}
+_SIGNATURE_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+@functools.lru_cache(maxsize=4096)
+def _signature_delta(signature: str) -> int:
+    """Bracket balance of one line, from its signature (strings removed first)."""
+    if '"' in signature:
+        signature = _SIGNATURE_STRING.sub("", signature)
+    return (
+        signature.count("(")
+        + signature.count("[")
+        + signature.count("{")
+        - signature.count(")")
+        - signature.count("]")
+        - signature.count("}")
+    )
+
+
+class _Frame:
+    """An open region: what it defines is forgotten when it closes (MLIR forbids redefinition in nested
+    regions, so nothing is shadowed; sibling regions reuse names)."""
+
+    __slots__ = ("region", "defined", "line", "column", "owner_depth")
+
+    def __init__(self, region: Region, line: int, column: int, owner_depth: int):
+        self.region = region
+        self.defined: list[str] = []
+        self.line = line
+        self.column = column
+        self.owner_depth = owner_depth
+
+
+class _Reader:
+    """One pass over the lines of a module; see the module docstring."""
+
+    def __init__(self, text: str, filename: str):
+        self.lx = lexicon()
+        self.text = text
+        self.module = Module(text, filename)
+        self.lines = text.split("\n")
+        self.deltas = [_signature_delta(s) for s in text.translate(_SIGNATURE).split("\n")]
+        self.scope: dict[str, Value] = {}
+        self.forward: dict[str, Value] = {}
+        self.root = Region(None)
+        self.frames = [_Frame(self.root, 0, 0, 0)]
+        # The op whose own text is being read over several lines, and its open-bracket depth.
+        self.current: Op | None = None
+        self.depth = 0
+        # The last op finished at the current level: a `cond {` / `reducer(...) {` line continues it.
+        self.last_op: Op | None = None
+
+    # -- values -------------------------------------------------------------------------------------------
+    def define(self, value: Value) -> None:
+        name = value.name
+        if self.forward:
+            placeholder = self.forward.pop(name, None)
+            if placeholder is not None:
+                # A use seen before its definition (graph regions, multi-block CFGs): adopt the placeholder.
+                placeholder.owner, placeholder.index = value.owner, value.index
+                value = placeholder
+        self.scope[name] = value
+        self.frames[-1].defined.append(name)
+
+    def use(self, op: Op, name: str) -> None:
+        value = self.scope.get(name)
+        if value is None:
+            value = self.forward.get(name)
+            if value is None:
+                value = self.forward[name] = Value(name, None, 0)
+        value.users.append(op)
+        op.operands.append(value)
+
+    def define_results(self, op: Op, results: str) -> None:
+        values = op.results
+        for name, count in self.lx.result.findall(results):
+            if count:
+                for i in range(int(count)):
+                    values.append(Value(f"{name}#{i}", op, len(values)))
+            else:
+                values.append(Value(name, op, len(values)))
+        for value in values:
+            self.define(value)
+
+    # -- an op's own text over several lines --------------------------------------------------------------
+    def read_own_text(self, op: Op, seg_start: int, seg_end: int, index: int) -> None:
+        """Account one line's piece of an op's own text: value uses, brackets, and whether it opens a region."""
+        work = self.text[seg_start:seg_end]
+        if '"' in work:
+            work = self.lx.string.sub('""', work)
+        op.add_segment(seg_start, seg_end)
+        if "%" in work:
+            for name in self.lx.use.findall(work):
+                self.use(op, name)
+        self.depth += _signature_delta(work.translate(_SIGNATURE))
+        op.end = seg_end
+        if self.depth == 0:
+            self.current = None
+            self.last_op = op
+        elif work.rstrip().endswith("{") and self.next_line_starts_region(index):
+            self.open_region(op, seg_end, index)
+        else:
+            self.current = op
+
+    def region_arguments(self, op: Op) -> list[str]:
+        """Names an op's own text defines for its regions: `%arg0: type`, `%iterArg = %init`."""
+        work = op.own_text
+        if '"' in work:
+            work = self.lx.string.sub('""', work)
+        head = self.lx.head.match(work)
+        return self.lx.definition.findall(work, head.end() if head else 0)
+
+    def open_region(self, op: Op, seg_end: int, index: int) -> None:
+        brace = self.text.rindex("{", 0, seg_end)
+        op.trim_last_segment(brace)  # the braces belong to no segment
+        region = Region(op)
+        op.regions.append(region)
+        frame = _Frame(region, index + 1, brace - self.line_start + 1, self.depth - 1)
+        self.frames.append(frame)
+        for i, name in enumerate(self.region_arguments(op)):
+            value = Value(name, op, -1 - i)
+            region.arguments.append(value)
+            self.define(value)
+        self.current = None
+        self.last_op = None
+
+    def close_region(self, index: int, start: int, indent: int) -> None:
+        if len(self.frames) == 1:
+            raise ParseError("unexpected '}': no region is open", index + 1, indent + 1)
+        frame = self.frames.pop()
+        scope = self.scope
+        for name in frame.defined:
+            scope.pop(name, None)
+        op = frame.region.owner
+        self.depth = frame.owner_depth
+        self.read_own_text(op, start + indent + 1, start + len(self.lines[index]), index)
+
+    def next_line_starts_region(self, index: int) -> bool:
+        lines = self.lines
+        for j in range(index + 1, len(lines)):
+            stripped = lines[j].lstrip()
+            if not stripped or stripped.startswith("//"):
+                continue
+            match = self.lx.first_token.match(stripped)
+            if match is None:
+                return False
+            kind = match.lastgroup if match.lastgroup != "after" else "BARE_ID"
+            second = _PUNCT_TYPES.get(match.group("after") or "", "OTHER") if kind == "BARE_ID" else None
+            return starts_region(kind, second)
+        return False
+
+    # -- statements ---------------------------------------------------------------------------------------
+    def read(self) -> Module:
+        lx = self.lx
+        module = self.module
+        head_match = lx.head.match
+        use_findall = lx.use.findall
+        string_sub = lx.string.sub
+        by_name: defaultdict[str, list[Op]] = defaultdict(list)
+        alias_match = lx.alias.match
+        aliases = module.aliases
+        scope = self.scope
+        deltas = self.deltas
+        skip_until = -1
+        offset = 0
+        for index, line in enumerate(self.lines):
+            start = offset
+            offset += len(line) + 1
+            if index <= skip_until:
+                continue
+            stripped = line.lstrip(" \t")
+            if not stripped:
+                continue
+            first = stripped[0]
+            if first == "/" and stripped.startswith("//"):
+                continue
+            indent = len(line) - len(stripped)
+            self.line_start = start
+            if self.current is not None:
+                self.read_own_text(self.current, start + indent, start + len(line), index)
+                continue
+            if first == "}":
+                self.close_region(index, start, indent)
+                continue
+            if first == "^":
+                self.read_block_label(stripped, index, indent)
+                continue
+            if first == "#" or first == "!":
+                alias = alias_match(line, indent)
+                if alias is not None and deltas[index] == 0:
+                    aliases[alias.group(1)] = (start + alias.end(), start + len(line))
+                else:
+                    skip_until = self.read_alias(line, index, start, indent)
+                continue
+            match = head_match(line, indent)
+            if match is None:
+                raise ParseError(f"expected an operation, found {_shown(stripped)}", index + 1, indent + 1)
+            results, generic, name = match.groups()
+            head_end = match.end()
+            if name is None:
+                name = generic[1:-1]
+            elif results is None and self.last_op is not None and "." not in name:
+                after = line[head_end:].lstrip(" \t")[:1]
+                if continues_op("BARE_ID", name, _PUNCT_TYPES.get(after)):
+                    self.depth = 0
+                    self.read_own_text(self.last_op, start + indent, start + len(line), index)
+                    continue
+            frame = self.frames[-1]
+            region = frame.region
+            op = Op(module, name, region, index + 1, indent + 1, start + indent)
+            region.ops.append(op)
+            by_name[name].append(op)
+            if results is not None:
+                if "," in results or ":" in results:
+                    self.define_results(op, results)
+                else:
+                    value = Value(results, op, 0)
+                    op.results.append(value)
+                    scope[results] = value
+                    frame.defined.append(results)
+                    if self.forward:
+                        self.define(value)
+            if deltas[index] == 0:
+                # The common case, inlined: a whole op on one line.
+                op.end = start + len(line)
+                if "%" in line:
+                    work = line[head_end:]
+                    if '"' in work:
+                        work = string_sub('""', work)
+                    operands = op.operands
+                    for use in use_findall(work):
+                        value = scope.get(use)
+                        if value is None:
+                            self.use(op, use)
+                            continue
+                        value.users.append(op)
+                        operands.append(value)
+                self.last_op = op
+                continue
+            self.depth = 0
+            self.read_own_text(op, start + head_end, start + len(line), index)
+            op.widen_first_segment(start + indent)
+        self.check_closed()
+        module.ops = self.root.ops
+        module.ops_by_name = dict(by_name)
+        return module
+
+    def read_block_label(self, stripped: str, index: int, indent: int) -> None:
+        region = self.frames[-1].region
+        work = self.lx.string.sub('""', stripped) if '"' in stripped else stripped
+        if _signature_delta(work.translate(_SIGNATURE)) != 0:
+            raise ParseError("a block label's arguments must close on its line", index + 1, indent + 1)
+        for name in self.lx.definition.findall(work):
+            value = Value(name, region.owner, -1 - len(region.arguments))
+            region.arguments.append(value)
+            self.define(value)
+
+    def read_alias(self, line: str, index: int, start: int, indent: int) -> int:
+        """Record `#name = ...` / `!name = ...`; returns the index of its last line."""
+        match = self.lx.alias.match(line, indent)
+        if match is None:
+            raise ParseError(f"expected an alias definition, found {_shown(line[indent:])}", index + 1, indent + 1)
+        end = start + len(line)
+        depth = self.deltas[index]
+        last = index
+        while depth > 0 and last + 1 < len(self.lines):
+            last += 1
+            depth += self.deltas[last]
+            end += 1 + len(self.lines[last])
+        if depth != 0:
+            raise ParseError("unbalanced brackets in alias definition", index + 1, indent + 1)
+        self.module.aliases[match.group(1)] = (start + match.end(), end)
+        return last
+
+    def check_closed(self) -> None:
+        if self.current is not None:
+            op = self.current
+            raise ParseError(f"unexpected end of input: '{op.name}' is not closed", op.line, op.column)
+        if len(self.frames) > 1:
+            frame = self.frames[-1]
+            raise ParseError("unexpected end of input: region opened here is not closed", frame.line, frame.column)
+
+
+def _shown(text: str) -> str:
+    token = text.split()[0] if text.split() else text
+    return repr(token[:40])
+
+
+def read_module(text: str, filename: str = "<input>") -> Module:
+    """Read a module (or bare top-level functions) from text; raises ParseError with line and column."""
+    if not text.strip():
+        raise ParseError("empty input: expected a module or a function", 1, 1, filename)
+    # The reader allocates a few objects per op and frees none: the cyclic collector would only rescan them
+    # (it took half the time on large modules). Freezing moves them out of later collections too.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        module = _Reader(text, filename).read()
+        if not module.ops:
+            raise ParseError("no operation found: expected a module or a function", 1, 1)
+        _check_location_aliases(module)
+    except ParseError as exc:
+        exc.path = exc.path or filename
+        raise
+    finally:
+        if collecting:
+            gc.freeze()
+            gc.enable()
+    return module
+
+
+def _check_location_aliases(module: Module) -> None:
+    """A truncated file can lose the `#loc` definitions at its end; MLIR rejects the dangling references."""
+    if "loc(#" not in module.text:
+        return
+    missing = set(lexicon().loc_ref.findall(module.text)).difference(module.aliases)
+    if missing:
+        first = min(module.text.find(f"loc({name})") for name in missing)
+        line, column = module.position(first + 4)
+        name = module.text[first + 4 : module.text.index(")", first)]
+        raise ParseError(f"undefined location alias {name}", line, column)

@@ -1,0 +1,207 @@
+"""Tensor types, decoded from an op's signature or a region argument's declaration when a rule asks."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from math import prod
+from typing import TYPE_CHECKING
+
+from hlo_fix.ir.tokens import Token, matching_close, tokenize
+
+if TYPE_CHECKING:
+    from hlo_fix.ir.model import Op, Value
+
+
+@dataclass(frozen=True)
+class TensorType:
+    """`tensor<64x8xf32>`: shape (None for a dynamic `?` dim), element type as printed, optional encoding."""
+
+    shape: tuple[int | None, ...]
+    element_type: str
+    encoding: str | None = None
+
+    @property
+    def rank(self) -> int:
+        return len(self.shape)
+
+    @property
+    def is_static(self) -> bool:
+        return all(d is not None for d in self.shape)
+
+    @property
+    def num_elements(self) -> int | None:
+        return prod(self.shape) if self.is_static else None
+
+    @property
+    def is_integer(self) -> bool:
+        e = self.element_type
+        return e[:1] == "i" and e[1:].isdigit() or e[:2] == "ui" and e[2:].isdigit() or e[:2] == "si"
+
+    @property
+    def is_float(self) -> bool:
+        return self.element_type in FLOAT_TYPES or self.element_type.startswith("f8")
+
+    @property
+    def bit_width(self) -> int | None:
+        digits = "".join(c for c in self.element_type if c.isdigit())
+        return int(digits) if digits and not self.element_type.startswith("f8") else (8 if digits else None)
+
+    def with_shape(self, shape) -> "TensorType":
+        return TensorType(tuple(shape), self.element_type, self.encoding)
+
+    def with_element_type(self, element_type: str) -> "TensorType":
+        return TensorType(self.shape, element_type, self.encoding)
+
+    def __str__(self) -> str:
+        dims = "".join(("?" if d is None else str(d)) + "x" for d in self.shape)
+        encoding = f", {self.encoding}" if self.encoding else ""
+        return f"tensor<{dims}{self.element_type}{encoding}>"
+
+
+FLOAT_TYPES = frozenset({"f16", "bf16", "f32", "f64", "tf32"})
+
+
+@functools.lru_cache(maxsize=8192)
+def parse_type(text: str) -> TensorType | None:
+    """A `tensor<...>` type; None for other types (tokens, tuples, scalars without `tensor`)."""
+    text = text.strip()
+    if not (text.startswith("tensor<") and text.endswith(">")):
+        return None
+    inner = text[len("tensor<") : -1]
+    encoding = None
+    depth = 0
+    for i, ch in enumerate(inner):
+        if ch in "<([{":
+            depth += 1
+        elif ch in ">)]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            inner, encoding = inner[:i].strip(), inner[i + 1 :].strip()
+            break
+    shape: list[int | None] = []
+    rest = inner
+    while True:
+        head, sep, tail = rest.partition("x")
+        if sep and (head.isdigit() or head == "?"):
+            shape.append(None if head == "?" else int(head))
+            rest = tail
+        else:
+            break
+    return TensorType(tuple(shape), rest, encoding)
+
+
+def split_types(tokens: list[Token], text: str) -> list[str]:
+    """The comma-separated types in a token run (parentheses around a list are dropped)."""
+    types: list[str] = []
+    i = 0
+    n = len(tokens)
+    while i < n:
+        tok = tokens[i]
+        if tok.type == "LPAR":
+            close = matching_close(tokens, i)
+            types.extend(split_types(tokens[i + 1 : close], text))
+            i = close + 1
+            continue
+        if tok.type == "COMMA":
+            i += 1
+            continue
+        start = tok.start
+        j = i
+        while j < n and tokens[j].type != "COMMA":
+            if tokens[j].type in ("LESSTHAN", "LPAR", "LSQB", "LBRACE"):
+                j = matching_close(tokens, j)
+            j += 1
+        types.append(text[start : tokens[j - 1].end])
+        i = j
+    return types
+
+
+def signature(op: "Op") -> tuple[list[str], list[str]]:
+    """(operand types, result types) as printed after the op's last top-level `:`. Forms: `: T` (all the same),
+    `: (A, B) -> R`, `: A -> (R1, R2)`, `: P, T` (select), `: T1, T2, ...` (while: one per result)."""
+    text = op.own_text
+    tokens = tokenize(text)
+    base = tokens[0].depth if tokens else 0
+    colon = None
+    end = len(tokens)
+    for i, tok in enumerate(tokens):
+        if tok.depth != base:
+            continue
+        if tok.type == "COLON":
+            colon = i
+        elif tok.type == "BARE_ID" and tok.value == "loc" and colon is not None:
+            end = i
+            break
+    if colon is None:
+        return [], []
+    run = tokens[colon + 1 : end]
+    arrow = next((i for i, t in enumerate(run) if t.type == "ARROW" and t.depth == base), None)
+    if arrow is None:
+        types = split_types(run, text)
+        return types, types
+    return split_types(run[:arrow], text), split_types(run[arrow + 1 :], text)
+
+
+def result_type_texts(op: "Op") -> list[str]:
+    _, results = signature(op)
+    count = len(op.results)
+    if len(results) >= count:
+        return results[len(results) - count :]
+    return [results[-1]] * count if results else []
+
+
+def value_type(value: "Value") -> TensorType | None:
+    if value.type_text is None:
+        value.type_text = _type_text(value) or ""
+    return parse_type(value.type_text) if value.type_text else None
+
+
+def _type_text(value: "Value") -> str | None:
+    owner = value.owner
+    if owner is None:
+        return None
+    if value.index >= 0:
+        texts = result_type_texts(owner)
+        return texts[value.index] if value.index < len(texts) else None
+    return _argument_type_text(value)
+
+
+def _argument_type_text(value: "Value") -> str | None:
+    """The type after `%name:` (function and block arguments) or the operand bound by `%name = %init` (while)."""
+    owner = value.owner
+    texts = [owner.own_text]
+    texts.extend(owner.module.text[a:b] for a, b in _label_spans(owner))
+    for text in texts:
+        tokens = tokenize(text)
+        for i, tok in enumerate(tokens[:-1]):
+            if tok.type != "VALUE_REF" or tok.value != value.name:
+                continue
+            nxt = tokens[i + 1]
+            if nxt.type == "COLON":
+                j = i + 2
+                k = j
+                while k < len(tokens) and not (tokens[k].type in ("COMMA", "RPAR", "LBRACE") or (
+                    tokens[k].type == "BARE_ID" and tokens[k].value == "loc")):
+                    if tokens[k].type in ("LESSTHAN", "LPAR", "LSQB"):
+                        k = matching_close(tokens, k)
+                    k += 1
+                return text[tokens[j].start : tokens[k - 1].end] if k > j else None
+            if nxt.type == "EQUAL" and i + 2 < len(tokens) and tokens[i + 2].type == "VALUE_REF":
+                init = next((v for v in owner.operands if v.name == tokens[i + 2].value), None)
+                return init.type_text if init is not None and init.type is not None else None
+    return None
+
+
+def _label_spans(op: "Op") -> list[tuple[int, int]]:
+    """Spans of `^bb(...)` block-label lines in the op's regions (generic regions declare arguments there)."""
+    spans = []
+    text = op.module.text
+    for region in op.regions:
+        start = region.ops[0].start if region.ops else None
+        if start is None:
+            continue
+        head = text.rfind("^", 0, start)
+        if head > (op.start if not spans else spans[-1][1]):
+            spans.append((head, text.find("\n", head)))
+    return spans

@@ -1,0 +1,1 @@
+"""The lint engine: findings, rule selection, configuration and report formats."""

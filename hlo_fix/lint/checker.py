@@ -1,0 +1,26 @@
+"""Runs the enabled rules over one module (pyflakes' model: a checker that hands each rule the parsed module)."""
+
+from __future__ import annotations
+
+from hlo_fix.ir.scanner import read_module
+from hlo_fix.lint.context import LintContext
+from hlo_fix.lint.finding import Finding
+from hlo_fix.lint.settings import Settings
+from hlo_fix.rules.registry import all_rules
+
+
+def lint_module(module, settings: Settings | None = None, filename: str | None = None) -> list[Finding]:
+    settings = settings or Settings()
+    filename = filename or module.filename
+    ctx = LintContext(module, settings, filename)
+    findings: list[Finding] = []
+    for rule_class in all_rules():
+        if settings.enabled(rule_class.code, filename):
+            findings.extend(rule_class().check(ctx))
+    findings.sort(key=lambda f: (f.row, f.column, f.code))
+    return findings
+
+
+def lint_text(text: str, filename: str = "<input>", settings: Settings | None = None) -> list[Finding]:
+    """Findings for one module's text; raises ParseError (with line and column) for text that is not a module."""
+    return lint_module(read_module(text, filename), settings, filename)

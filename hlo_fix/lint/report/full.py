@@ -1,0 +1,70 @@
+"""The default format, after ruff and rustc: a header line, the offending line under a line-number gutter with
+`^` under the op, then notes for the Python source and the fix."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from hlo_fix.lint.finding import Finding
+from hlo_fix.lint.report import ReportContext
+from hlo_fix.lint.report.fixes import fix_is_applicable, fix_is_hidden
+from hlo_fix.lint.report.summary import summary_lines
+
+# StableHLO lines (a gather with its attributes and types) often run to hundreds of characters; show a window.
+MAX_SNIPPET_WIDTH = 120
+CONTEXT_BEFORE_SPAN = 16
+ELLIPSIS = "..."
+
+
+def render(findings: Sequence[Finding], context: ReportContext) -> str:
+    blocks = [finding_block(f, context) + "\n" for f in findings]
+    summary = summary_lines(findings, context)
+    return "".join(f"{block}\n" for block in blocks) + "".join(f"{line}\n" for line in summary)
+
+
+def finding_block(finding: Finding, context: ReportContext) -> str:
+    marker = "[*] " if fix_is_applicable(finding, context.unsafe_fixes) else ""
+    lines = [f"{finding.filename}:{finding.row}:{finding.column}: {finding.code} {marker}{finding.message}"]
+    gutter = " " * (len(str(finding.row)) + 1)
+    lines += snippet(finding, context.sources.get(finding.filename), gutter)
+    if finding.source is not None:
+        lines.append(f"{gutter}= source: {finding.source}")
+    if finding.fix is not None:
+        note = f"{gutter}= help: {finding.fix.message}"
+        if fix_is_hidden(finding, context.unsafe_fixes):
+            note += " (unsafe fix, available with `hlo-fix fix --unsafe-fixes`)"
+        lines.append(note)
+    return "\n".join(lines)
+
+
+def snippet(finding: Finding, text: str | None, gutter: str) -> list[str]:
+    """The finding's first line with carets under its span; nothing when the text is not at hand."""
+    if text is None:
+        return []
+    source_lines = text.splitlines()
+    if not 1 <= finding.row <= len(source_lines):
+        return []
+    line = source_lines[finding.row - 1].rstrip()
+    start = min(finding.column - 1, len(line))
+    # end_column is exclusive (one past the span); a span that runs onto later lines is underlined to line end.
+    end = finding.end_column - 1 if finding.end_row == finding.row else len(line)
+    end = max(end, start + 1)
+    shown, start, end = crop(line, start, end)
+    return [
+        f"{gutter}|",
+        f"{finding.row} | {shown}".rstrip(),
+        f"{gutter}| {' ' * start}{'^' * (end - start)}",
+        f"{gutter}|",
+    ]
+
+
+def crop(line: str, start: int, end: int, width: int = MAX_SNIPPET_WIDTH) -> tuple[str, int, int]:
+    """A window of `line` around [start, end) that fits `width`, with `...` where it was cut; span re-based."""
+    if len(line) <= width:
+        return line, start, end
+    left = max(0, min(start - CONTEXT_BEFORE_SPAN, len(line) - width))
+    right = min(len(line), left + width)
+    prefix = ELLIPSIS if left else ""
+    suffix = ELLIPSIS if right < len(line) else ""
+    shift = len(prefix) - left
+    return prefix + line[left:right] + suffix, start + shift, min(end, right + len(suffix)) + shift

@@ -1,0 +1,147 @@
+"""Which rules run on which file, and the options rules read: ruff's selection model for hlo-fix codes.
+
+A selector is a full code (`HF002`), any prefix of one (`HF`, `HF00`) or `ALL`. Within `select`/`extend_select`
+and `ignore`, the most specific matching selector decides, and `ignore` wins a tie, so `select = ["HF"]` with
+`ignore = ["HF002"]` drops one rule while `select = ["HF002"]` with `ignore = ["HF"]` keeps it. A per-file ignore
+always wins.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+from typing import Iterable, Mapping
+
+from hlo_fix.errors import ConfigError
+
+ALL = "ALL"
+CODE_FAMILY = "HF"
+INDEX_FLOATS = ("bf16", "f16", "tf32", "f32")
+
+
+def normalize_selectors(selectors: Iterable[str]) -> tuple[str, ...]:
+    """Trim and upper-case selectors so `hf002` and ` HF002` mean the same rule; drop empty entries."""
+    return tuple(s.strip().upper() for s in selectors if s.strip())
+
+
+def specificity(selector: str) -> int:
+    """Longer prefixes are more specific; `ALL` is the least specific selector of all."""
+    return 0 if selector == ALL else len(selector)
+
+
+def best_match(code: str, selectors: Iterable[str]) -> int:
+    """The specificity of the most specific selector matching `code`, or -1 when none does."""
+    return max((specificity(s) for s in selectors if s == ALL or code.startswith(s)), default=-1)
+
+
+def is_known_selector(selector: str, codes: Iterable[str]) -> bool:
+    """`ALL`, the `HF` family itself, or a prefix of some registered rule code."""
+    if selector in (ALL, CODE_FAMILY):
+        return True
+    return selector.startswith(CODE_FAMILY) and any(code.startswith(selector) for code in codes)
+
+
+def registered_codes() -> list[str]:
+    from hlo_fix.rules.registry import all_rules
+
+    return [rule.code for rule in all_rules()]
+
+
+def unknown_selectors(selectors: Iterable[str]) -> list[str]:
+    """Selectors that match no registered rule (a typo like `HF02` must not silently select nothing)."""
+    codes = registered_codes()
+    return [s for s in selectors if not is_known_selector(s, codes)]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Rule selection and rule options for one lint run. Build it with `hlo_fix.lint.config.load_settings`."""
+
+    select: tuple[str, ...] = (CODE_FAMILY,)
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    # glob -> selectors; globs match the path relative to `project_root`, the path as given, or the file name.
+    per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # The float type that must still represent every flat index exactly (HF003-style rules read it).
+    index_float: str = "bf16"
+    unsafe_fixes: bool = False
+    # Directory per-file-ignores globs are relative to (the config file's); None means the current directory.
+    project_root: str | None = None
+
+    def enabled(self, code: str, filename: str | None = None) -> bool:
+        """Whether rule `code` runs on `filename` (selection first, then per-file ignores)."""
+        selected = best_match(code, self.select + self.extend_select)
+        if selected < 0 or best_match(code, self.ignore) >= selected:
+            return False
+        return filename is None or not self.ignored_in_file(code, filename)
+
+    def ignored_in_file(self, code: str, filename: str) -> bool:
+        candidates = self._path_candidates(filename)
+        return any(
+            best_match(code, selectors) >= 0 and any(glob_matches(pattern, c) for c in candidates)
+            for pattern, selectors in self.per_file_ignores.items()
+        )
+
+    def _path_candidates(self, filename: str) -> list[str]:
+        as_given = PurePosixPath(filename.replace(os.sep, "/"))
+        candidates = [str(as_given), as_given.name]
+        root = Path(self.project_root) if self.project_root else Path.cwd()
+        relative = os.path.relpath(os.path.abspath(filename), os.path.abspath(root))
+        if relative != os.pardir and not relative.startswith(os.pardir + os.sep):
+            candidates.append(relative.replace(os.sep, "/"))
+        return candidates
+
+    def with_overrides(
+        self,
+        *,
+        select: tuple[str, ...] | None = None,
+        ignore: tuple[str, ...] = (),
+        extend_select: tuple[str, ...] = (),
+        index_float: str | None = None,
+        unsafe_fixes: bool | None = None,
+    ) -> Settings:
+        """Layer command-line options over these (configuration) settings, as ruff does.
+
+        `--select` starts a fresh selection: the configuration's select, extend-select and ignore no longer apply.
+        Without it, `--ignore` and `--extend-select` add to the configuration; an `--extend-select`ed code is also
+        taken out of the configuration's ignores, since the later layer asked for it explicitly.
+        """
+        if select is not None:
+            new_select, new_ignore, new_extend = select, ignore, extend_select
+        else:
+            new_select = self.select
+            new_ignore = tuple(s for s in self.ignore if s not in extend_select) + ignore
+            new_extend = self.extend_select + extend_select
+        return replace(
+            self,
+            select=new_select,
+            ignore=new_ignore,
+            extend_select=new_extend,
+            index_float=self.index_float if index_float is None else index_float,
+            unsafe_fixes=self.unsafe_fixes if unsafe_fixes is None else unsafe_fixes,
+        )
+
+    def validate(self) -> Settings:
+        """Raise ConfigError for a selector that matches no rule or an unsupported index float; return self."""
+        options = {"select": self.select, "extend-select": self.extend_select, "ignore": self.ignore}
+        for option, selectors in options.items():
+            unknown = unknown_selectors(selectors)
+            if unknown:
+                raise ConfigError(f"unknown rule code or prefix `{unknown[0]}` in {option}")
+        for pattern, selectors in self.per_file_ignores.items():
+            unknown = unknown_selectors(selectors)
+            if unknown:
+                raise ConfigError(f"unknown rule code or prefix `{unknown[0]}` in per-file-ignores for `{pattern}`")
+        if self.index_float not in INDEX_FLOATS:
+            raise ConfigError(f"unknown index-float `{self.index_float}` (expected one of: {', '.join(INDEX_FLOATS)})")
+        return self
+
+
+def glob_matches(pattern: str, path: str) -> bool:
+    """fnmatch, plus `**/x` also matching `x` at the top level (as in gitignore-style globs)."""
+    pattern = pattern.replace(os.sep, "/")
+    if fnmatch.fnmatchcase(path, pattern):
+        return True
+    return pattern.startswith("**/") and fnmatch.fnmatchcase(path, pattern[3:])

@@ -1,0 +1,51 @@
+"""`hlo-fix verify ORIGINAL REWRITTEN`: the click command the CLI registers (exit 0 match, 1 mismatch, 2 error)."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from hlo_fix.errors import HloFixError, ParseError
+
+
+@click.command("verify")
+@click.argument("original", type=click.Path(dir_okay=False))
+@click.argument("rewritten", type=click.Path(dir_okay=False))
+@click.option("--seeds", type=click.IntRange(min=1), default=3, show_default=True, help="Random input sets to try.")
+@click.option(
+    "--spmd",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Also run the rewritten module partitioned over N CPU devices with its own shardings.",
+)
+@click.option("--entry", default="main", show_default=True, help="Entry function of both modules.")
+@click.option(
+    "--index-range",
+    type=(int, int),
+    default=None,
+    metavar="LO HI",
+    help="Draw every integer argument from [LO, HI) instead of the bounds inferred from the module.",
+)
+@click.option("--no-edges", is_flag=True, help="Do not mix edge index values (0, bound-1, bound, -1) into seed 1.")
+def verify_command(original, rewritten, seeds, spmd, entry, index_range, no_edges):
+    """Check that REWRITTEN computes bit for bit what ORIGINAL computes, on XLA CPU."""
+    from hlo_fix.verify.api import verify_files
+
+    # XLA's C++ warnings (e.g. GSPMD's deprecation notice) would bury the report; errors still show.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+    try:
+        report = verify_files(
+            original, rewritten, seeds=seeds, spmd=spmd, entry=entry, index_range=index_range, edges=not no_edges
+        )
+    except ParseError as error:
+        paths = {"original": original, "rewritten": rewritten}
+        click.echo(error.format(paths.get(error.path or "", error.path)), err=True)
+        raise SystemExit(2) from None
+    except HloFixError as error:
+        click.echo(f"hlo-fix verify: error: {error}", err=True)
+        raise SystemExit(2) from None
+    click.echo(report.format())
+    raise SystemExit(0 if report.ok else 1)
