@@ -7,8 +7,16 @@ from importlib import resources
 
 
 @functools.cache
-def grammar_text() -> str:
-    return resources.files("hlo_fix.grammar").joinpath("stablehlo.lark").read_text(encoding="utf-8")
+def grammar_text(name: str = "stablehlo.lark") -> str:
+    return resources.files("hlo_fix.grammar").joinpath(name).read_text(encoding="utf-8")
+
+
+@functools.cache
+def gspmd_parser():
+    """Parser for HLO sharding strings (`grammar/gspmd.lark`)."""
+    import lark
+
+    return lark.Lark(grammar_text("gspmd.lark"), parser="lalr", cache=True)
 
 
 @functools.cache

@@ -6,7 +6,7 @@ from hlo_fix.ir.scanner import read_module
 from hlo_fix.lint.context import LintContext
 from hlo_fix.lint.finding import Finding
 from hlo_fix.lint.settings import Settings
-from hlo_fix.rules.registry import all_rules
+from hlo_fix.rules import registry
 
 
 def lint_module(module, settings: Settings | None = None, filename: str | None = None) -> list[Finding]:
@@ -14,7 +14,7 @@ def lint_module(module, settings: Settings | None = None, filename: str | None =
     filename = filename or module.filename
     ctx = LintContext(module, settings, filename)
     findings: list[Finding] = []
-    for rule_class in all_rules():
+    for rule_class in registry.all_rules():
         if settings.enabled(rule_class.code, filename):
             findings.extend(rule_class().check(ctx))
     findings.sort(key=lambda f: (f.row, f.column, f.code))

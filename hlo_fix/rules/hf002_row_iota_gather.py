@@ -1,0 +1,65 @@
+"""HF002 row-iota-gather."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from hlo_fix.lint.finding import Finding
+from hlo_fix.rules.base import Rule
+from hlo_fix.rules.row_iota import describe_sharding, hazards_by_op, severity_for
+
+
+class RowIotaGather(Rule):
+    """## What it does
+    Flags a `stablehlo.gather` whose start indices concatenate an iota over a batch dimension (the row) with data
+    indices (the column). It sees through converts, broadcasts, size-1 reshapes and the negative-index
+    normalization (`compare LT 0`, `add`, `select`) that exporters put in between.
+
+    PyTorch/XLA lowers `torch.gather(x, 1, idx)` this way, and JAX lowers `x[jnp.arange(B)[:, None], idx]`.
+
+    ## Why is this bad?
+    When the batch axis is sharded, every device holds a slice of the rows, but the iota still counts rows from 0.
+    A backend that localizes the iota by shrinking its shape (tt-mlir did) emits `0..B/shards-1` on every shard
+    instead of the shard's own range, so every shard but the first reads wrong rows. The MoE router that started
+    hlo-fix lost its accuracy this way on 48 of 64 users (PCC 0.856 instead of 0.993). Backends also flatten the
+    two-dimensional index to `row * E + col`, which can be inexact (see HF005).
+
+    Severity: error when the batch dimension is sharded, warning when it is not (it breaks as soon as it is).
+
+    ## Example
+    ```mlir
+    %0 = stablehlo.iota dim = 0 : tensor<64xi32>
+    %1 = stablehlo.broadcast_in_dim %0, dims = [0] : (tensor<64xi32>) -> tensor<64x8x1xi32>
+    %2 = stablehlo.reshape %idx : (tensor<64x8xi32>) -> tensor<64x8x1xi32>
+    %3 = stablehlo.concatenate %1, %2, dim = 2 : (tensor<64x8x1xi32>, tensor<64x8x1xi32>) -> tensor<64x8x2xi32>
+    %4 = "stablehlo.gather"(%x, %3) <{dimension_numbers = #stablehlo.gather<collapsed_slice_dims = [0, 1],
+           start_index_map = [0, 1], index_vector_dim = 2>, slice_sizes = array<i64: 1, 1>}> : ...
+    ```
+
+    ## Fix
+    Select with a one-hot over the indexed (expert) axis instead: compare the index with an iota over that axis
+    and contract with `dot_general`, batching over the batch dims. In PyTorch:
+    `torch.einsum("be,bke->bk", x, (idx.unsqueeze(-1) == torch.arange(E)).to(x.dtype))`; in JAX:
+    `jnp.einsum("be,bke->bk", x, (idx[..., None] == jnp.arange(E)).astype(x.dtype))`, or
+    `jnp.take_along_axis(x, idx, axis=1)`, which lowers without an iota.
+
+    ## Fix safety
+    `hlo-fix fix` support for this rule is planned; until then the fix is manual.
+    """
+
+    code = "HF002"
+    name = "row-iota-gather"
+    severity = "error"
+    summary = "gather whose index concatenates an iota over a batch dimension with data indices"
+
+    def check(self, ctx) -> Iterator[Finding]:
+        for group in hazards_by_op(ctx, "gather", flat=False):
+            hazard = group[0]
+            where = describe_sharding(hazard.sharding) if hazard.sharded else "not sharded yet"
+            dims = ", ".join(str(h.term.dim) for h in group)
+            message = (
+                f"gather indexes operand dim {hazard.operand_dim} with an iota over batch dim {dims} "
+                f"of its index ({where}); a backend that localizes the iota reads the wrong rows on every shard "
+                f"but the first: use a one-hot compare over the indexed axis and dot_general"
+            )
+            yield ctx.finding(self, hazard.access.op, message, severity=severity_for(hazard))

@@ -1,0 +1,257 @@
+"""Recognizes how a gather's or scatter's start indices were built: which index components are an iota over a
+batch dimension (a "row iota"), which are data, and whether a flat `row * E + col` index was formed.
+
+Exporters wrap both parts in plumbing that changes no value: converts, size-1 reshapes, broadcasts, and jnp's
+negative-index normalization `select(x < 0, x + n, x)`. The tracer sees through all of it and follows each
+dimension, so it can tell an iota over the batch axis (the hazard) from an iota over the expert axis (harmless).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from hlo_fix.sharding.links import gather_numbers, scatter_numbers
+
+if TYPE_CHECKING:
+    from hlo_fix.ir.model import Op, Value
+
+_SAME_VALUE = frozenset({"stablehlo.convert", "stablehlo.bitcast_convert"})
+_CONSTANTS = frozenset({"stablehlo.constant"})
+
+
+@dataclass(frozen=True)
+class IotaTerm:
+    """The traced value equals `scale * iota` along `dim` (a dim of the traced value)."""
+
+    iota: "Op"
+    iota_dim: int
+    dim: int
+    scale: int = 1
+
+
+@dataclass
+class Trace:
+    iotas: list[IotaTerm] = field(default_factory=list)
+    has_data: bool = False
+
+
+def _shape(value: "Value"):
+    t = value.type
+    return None if t is None else t.shape
+
+
+def iota_dimension(op: "Op") -> int:
+    attrs = op.attributes
+    found = attrs.int("iota_dimension")
+    return found if found is not None else (attrs.int("dim") or 0)
+
+
+def _constant_scalar(value: "Value") -> int | None:
+    """The integer a splat constant holds (seen through broadcasts), None for anything else."""
+    op = value.owner
+    while op is not None and op.name in ("stablehlo.broadcast_in_dim", "stablehlo.convert"):
+        op = op.operands[0].owner
+    if op is None or op.name not in _CONSTANTS:
+        return None
+    from hlo_fix.ir.constants import splat_integer
+
+    return splat_integer(op)
+
+
+def _is_constant(value: "Value") -> bool:
+    op = value.owner
+    while op is not None and op.name in ("stablehlo.broadcast_in_dim", "stablehlo.convert", "stablehlo.reshape"):
+        op = op.operands[0].owner
+    return op is not None and op.name in _CONSTANTS
+
+
+def trace(value: "Value", dims: dict[int, int] | None = None, scale: int = 1, depth: int = 0) -> Trace:
+    """Where the values of `value` come from. `dims` maps the traced value's dims to the dims of the value we
+    started from (identity at the start)."""
+    result = Trace()
+    shape = _shape(value)
+    if dims is None:
+        dims = {d: d for d in range(len(shape))} if shape is not None else {}
+    op = value.owner
+    if op is None or depth > 32 or value.is_block_argument:
+        result.has_data = True
+        return result
+    name = op.name
+    if name == "stablehlo.iota":
+        iota_dim = iota_dimension(op)
+        if iota_dim in dims:
+            result.iotas.append(IotaTerm(op, iota_dim, dims[iota_dim], scale))
+        return result
+    if name in _CONSTANTS:
+        return result
+    if name in _SAME_VALUE or name == "stablehlo.reshape":
+        source = op.operands[0]
+        mapped = dims if name in _SAME_VALUE else _reshape_dims(source, value, dims)
+        return trace(source, mapped, scale, depth + 1)
+    if name == "stablehlo.broadcast_in_dim":
+        source = op.operands[0]
+        bdims = op.attributes.ints("broadcast_dimensions") or op.attributes.ints("dims") or []
+        so = _shape(source)
+        mapped = {i: dims[d] for i, d in enumerate(bdims) if d in dims and so is not None and so[i] != 1}
+        return trace(source, mapped, scale, depth + 1)
+    if name == "stablehlo.transpose":
+        perm = op.attributes.ints("permutation") or op.attributes.ints("dims") or []
+        mapped = {p: dims[i] for i, p in enumerate(perm) if i in dims}
+        return trace(op.operands[0], mapped, scale, depth + 1)
+    if name == "stablehlo.select":
+        # jnp's normalization select(x < 0, x + n, x): both branches are the same index.
+        for branch in op.operands[1:]:
+            _merge(result, trace(branch, dims, scale, depth + 1))
+        return result
+    if name in ("stablehlo.add", "stablehlo.subtract"):
+        for operand in op.operands:
+            if not _is_constant(operand):
+                _merge(result, trace(operand, dims, scale, depth + 1))
+        return result
+    if name == "stablehlo.multiply":
+        constants = [_constant_scalar(v) for v in op.operands]
+        for operand, constant in zip(op.operands, reversed(constants)):
+            if constant is not None and not _is_constant(operand):
+                _merge(result, trace(operand, dims, scale * constant, depth + 1))
+                return result
+    if name in ("stablehlo.clamp",) and len(op.operands) == 3:
+        return trace(op.operands[1], dims, scale, depth + 1)
+    result.has_data = True
+    return result
+
+
+def _merge(into: Trace, other: Trace) -> None:
+    into.iotas.extend(t for t in other.iotas if t not in into.iotas)
+    into.has_data = into.has_data or other.has_data
+
+
+def _reshape_dims(source: "Value", result: "Value", dims: dict[int, int]) -> dict[int, int]:
+    """A reshape that only adds or drops size-1 dims keeps the other dims in order."""
+    so, sr = _shape(source), _shape(result)
+    if so is None or sr is None:
+        return {}
+    big_source = [d for d, n in enumerate(so) if n != 1]
+    big_result = [d for d, n in enumerate(sr) if n != 1]
+    if [so[d] for d in big_source] != [sr[d] for d in big_result]:
+        return {}
+    return {s: dims[r] for s, r in zip(big_source, big_result) if r in dims}
+
+
+@dataclass
+class IndexComponent:
+    """One entry of the index vector: the operand dim it addresses and how its value was built."""
+
+    operand_dim: int
+    trace: Trace
+
+
+@dataclass
+class IndexedAccess:
+    """A gather or scatter, with its index decomposed."""
+
+    op: "Op"
+    kind: str  # "gather" or "scatter"
+    operand: "Value"
+    indices: "Value"
+    index_vector_dim: int
+    components: list[IndexComponent]
+    batching_dims: list[int]  # operand dims that are batching (take_along_axis), not indexed
+
+    @property
+    def indexed_dims(self) -> list[int]:
+        return [c.operand_dim for c in self.components]
+
+    def row_iotas(self) -> list[tuple[IndexComponent, IotaTerm]]:
+        """Components that are an iota over a batch dim of the index while another component is data."""
+        if not any(c.trace.has_data or not c.trace.iotas for c in self.components):
+            return []
+        found = []
+        for component in self.components:
+            if component.trace.has_data:
+                continue
+            for term in component.trace.iotas:
+                if term.dim != self.index_vector_dim and term.scale == 1:
+                    found.append((component, term))
+        return found if len(found) < len(self.components) else []
+
+    def flat_row_iotas(self) -> list[IotaTerm]:
+        """`row * E + col` into a 1-D table: a scaled iota over a batch dim added to data."""
+        if len(self.components) != 1:
+            return []
+        component = self.components[0]
+        if not component.trace.has_data:
+            return []
+        return [t for t in component.trace.iotas if t.scale > 1 and t.dim != self.index_vector_dim]
+
+
+def decompose(op: "Op") -> IndexedAccess | None:
+    """Split a gather's or scatter's index into per-operand-dim components; None when the shapes are unknown."""
+    if op.name in ("stablehlo.gather", "stablehlo.dynamic_gather"):
+        numbers = gather_numbers(op)
+        operand, indices = op.operands[0], op.operands[1]
+        index_map = numbers.get("start_index_map", [])
+        batching = numbers.get("operand_batching_dims", [])
+        kind = "gather"
+    elif op.name == "stablehlo.scatter":
+        numbers = scatter_numbers(op)
+        count = len(op.results)
+        if len(op.operands) < count + 2:
+            return None
+        operand, indices = op.operands[0], op.operands[count]
+        index_map = numbers.get("scatter_dims_to_operand_dims", [])
+        batching = numbers.get("input_batching_dims", [])
+        kind = "scatter"
+    else:
+        return None
+    shape = _shape(indices)
+    if shape is None or not index_map:
+        return None
+    ivd = numbers.get("index_vector_dim", [len(shape)])[0]
+    components = [IndexComponent(d, Trace()) for d in index_map]
+    pieces = _index_pieces(indices, ivd, len(index_map))
+    for component, (piece, position) in zip(components, pieces):
+        # An index vector that is not split by a concatenate is one opaque tensor: its parts are data.
+        component.trace = trace(piece) if position is None else Trace(has_data=True)
+    return IndexedAccess(op, kind, operand, indices, ivd, components, batching)
+
+
+def _index_pieces(indices: "Value", ivd: int, count: int) -> list[tuple["Value", int | None]]:
+    """The values that make up each index component: the operands of a concatenate along the index vector dim
+    (each of extent 1), or the index itself when it has a single component."""
+    value = indices
+    # See through converts and size-1 reshapes between the concatenate and the gather.
+    for _ in range(8):
+        op = value.owner
+        if op is None or op.name not in _SAME_VALUE and op.name != "stablehlo.reshape":
+            break
+        value = op.operands[0]
+    op = value.owner
+    if op is not None and op.name == "stablehlo.concatenate":
+        axis = op.attributes.int("dimension")
+        if axis is None:
+            axis = op.attributes.int("dim")
+        shape = _shape(value)
+        if shape is not None and axis == (ivd if ivd < len(shape) else len(shape) - 1):
+            pieces = []
+            for operand in op.operands:
+                so = _shape(operand)
+                extent = so[axis] if so is not None and axis < len(so) else 1
+                pieces.extend([(operand, None)] * (extent or 1))
+            if len(pieces) == count:
+                return pieces
+    return [(indices, None)] * count if count == 1 else [(indices, k) for k in range(count)]
+
+
+def accesses(ctx) -> list[IndexedAccess]:
+    """Every gather and scatter of the module, decomposed once per lint run."""
+
+    def build():
+        found = []
+        for op in ctx.module.ops_named("stablehlo.gather", "stablehlo.scatter", "stablehlo.dynamic_gather"):
+            access = decompose(op)
+            if access is not None:
+                found.append(access)
+        return found
+
+    return ctx.cached("index-accesses", build)

@@ -1,0 +1,85 @@
+"""The row-iota hazards of a module, found once and shared by HF001-HF005."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from hlo_fix.rules.context_checks import in_manual_computation
+from hlo_fix.rules.index_patterns import IndexedAccess, IotaTerm, accesses
+from hlo_fix.sharding.analysis import analysis
+from hlo_fix.sharding.spec import DimSharding
+
+if TYPE_CHECKING:
+    from hlo_fix.ir.model import Op
+
+
+@dataclass
+class RowIotaHazard:
+    access: IndexedAccess
+    term: IotaTerm
+    operand_dim: int
+    flat: bool  # `row * E + col` into a reshaped 1-D table (HF004)
+    sharding: DimSharding  # of the batch dimension the iota runs over
+
+    @property
+    def sharded(self) -> bool:
+        return self.sharding.sharded
+
+
+def row_iota_hazards(ctx) -> list[RowIotaHazard]:
+    return ctx.cached("row-iota-hazards", lambda: _find(ctx))
+
+
+def _find(ctx) -> list[RowIotaHazard]:
+    sharding = analysis(ctx)
+    found = []
+    for access in live_accesses(ctx):
+        hits = [(c.operand_dim, t, False) for c, t in access.row_iotas()]
+        hits += [(access.components[0].operand_dim, t, True) for t in access.flat_row_iotas()]
+        for operand_dim, term, flat in hits:
+            dim = sharding.dim(term.iota.results[0], term.iota_dim)
+            if not dim.sharded:
+                dim = _row_dim_of_operand(access, operand_dim, flat, sharding)
+            found.append(RowIotaHazard(access, term, operand_dim, flat, dim))
+    return found
+
+
+def live_accesses(ctx) -> list[IndexedAccess]:
+    """Gathers and scatters outside manual computations (those are shard-local by construction)."""
+    sharding = analysis(ctx)
+    return [a for a in accesses(ctx) if not in_manual_computation(a.op, sharding)]
+
+
+def _row_dim_of_operand(access: IndexedAccess, operand_dim: int, flat: bool, sharding) -> DimSharding:
+    """The table's own row dim: for a flat gather, dim 0 of the table before its reshape to 1-D."""
+    table, dim = access.operand, operand_dim
+    if flat and table.owner is not None and table.owner.name == "stablehlo.reshape":
+        table, dim = table.owner.operands[0], 0
+    return sharding.dim(table, dim)
+
+
+def hazards_by_op(ctx, kind: str, flat: bool) -> list[list[RowIotaHazard]]:
+    """Hazards grouped per gather/scatter (a 3-D gather can have two row iotas), the sharded one first."""
+    groups: dict[int, list[RowIotaHazard]] = {}
+    for hazard in row_iota_hazards(ctx):
+        if hazard.access.kind == kind and hazard.flat == flat:
+            groups.setdefault(id(hazard.access.op), []).append(hazard)
+    return [sorted(group, key=lambda h: not h.sharded) for group in groups.values()]
+
+
+def hazard_iotas(ctx) -> set[int]:
+    """Iotas that a row-iota finding (HF002-HF004) already reports."""
+    return {id(h.term.iota) for h in row_iota_hazards(ctx)}
+
+
+def describe_sharding(dim: DimSharding) -> str:
+    return f"sharded over {dim.describe()}" if dim.axes else f"split {dim.ways} ways"
+
+
+def severity_for(hazard: RowIotaHazard) -> str:
+    return "error" if hazard.sharded else "warning"
+
+
+def op_label(op: "Op") -> str:
+    return op.name.split(".", 1)[-1]

@@ -1,0 +1,293 @@
+"""Which mesh axes shard each dimension of a value, found on demand.
+
+The question a rule asks is narrow ("is dim 0 of this iota sharded?"), and a module can have 300,000 ops, so
+nothing is propagated eagerly: a query walks the connected dims (see `links.py`) breadth-first from the asked one
+until it meets a dim whose sharding is declared (function arguments and results, sharding constraints, `@Sharding`
+custom calls, `sdy.sharding_per_value`, manual computations), then records the answer for every dim it visited.
+Later queries stop as soon as they reach a recorded dim, so the whole module is walked at most once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from typing import TYPE_CHECKING
+
+from hlo_fix.ir.attributes import parse_string
+from hlo_fix.ir.tokens import matching_close, tokenize
+from hlo_fix.sharding.gspmd import parse_gspmd
+from hlo_fix.sharding.links import CallGraph, op_links
+from hlo_fix.sharding.shardy import parse_mesh, parse_tensor_shardings
+from hlo_fix.sharding.spec import MANUAL, REPLICATED_DIM, DimSharding, Mesh, TensorSharding
+
+if TYPE_CHECKING:
+    from hlo_fix.ir.model import Module, Op, Value
+
+_ANNOTATION = re.compile(r"sdy\.sharding|mhlo\.sharding|sdy\.sharding_constraint|sdy\.reshard|manual_computation")
+_MANUAL_DIM = DimSharding((), 1)
+# Visiting more dims than this in one query means the module is pathological; the answer is then "not sharded".
+_QUERY_LIMIT = 2_000_000
+
+
+class ShardingAnalysis:
+    def __init__(self, module: "Module"):
+        self.module = module
+        self.meshes: dict[str, Mesh] = {}
+        for op in module.ops_named("sdy.mesh"):
+            name = op.attributes.symbol() or ""
+            text = op.own_text
+            self.meshes[name] = parse_mesh(name, text[text.index("=") + 1 :] if "=" in text else "")
+        self.declared: dict[int, TensorSharding] = {}
+        self.manual_values: set[int] = set()
+        self.is_sharded_module = False
+        self._collect_declarations()
+        self.calls = CallGraph(module) if self.is_sharded_module else None
+        self.memo: dict[tuple[int, int], DimSharding] = {}
+        self._links: dict[int, dict[tuple[int, int], list[tuple["Value", int]]]] = {}
+
+    # -- declarations -------------------------------------------------------------------------------------
+    def _collect_declarations(self) -> None:
+        text = self.module.text
+        if "sharding" not in text and "manual_computation" not in text:
+            return
+        for op in self._annotated_ops():
+            self._declare_op(op)
+        self.is_sharded_module = any(s.sharded for s in self.declared.values())
+
+    def _annotated_ops(self) -> list["Op"]:
+        """Ops whose own text mentions a sharding (found by one text search, not by decoding every op)."""
+        text = self.module.text
+        positions = [m.start() for m in _ANNOTATION.finditer(text)]
+        if not positions:
+            return []
+        ops = []
+        seen = set()
+        walk = list(self.module.walk())
+        starts = [op.start for op in walk]
+        import bisect
+
+        for pos in positions:
+            i = bisect.bisect_right(starts, pos) - 1
+            # The innermost op whose own text holds pos: step back over ops that ended before it.
+            while i >= 0 and not _owns(walk[i], pos):
+                i -= 1
+            if i >= 0 and id(walk[i]) not in seen:
+                seen.add(id(walk[i]))
+                ops.append(walk[i])
+        return ops
+
+    def _declare(self, value: "Value", sharding: TensorSharding) -> None:
+        if sharding.manual:
+            self.manual_values.add(id(value))
+        self.declared.setdefault(id(value), sharding)
+
+    def _parse(self, raw: str | None) -> list[TensorSharding]:
+        if not raw:
+            return []
+        raw = raw.strip()
+        if raw.startswith('"'):
+            return list(parse_gspmd(parse_string(raw)) or ())
+        return parse_tensor_shardings(raw, self.meshes)
+
+    def _declare_op(self, op: "Op") -> None:
+        name = op.name
+        attrs = op.attributes
+        if name == "func.func":
+            self._declare_function(op)
+            return
+        if name == "sdy.manual_computation":
+            for region in op.regions:
+                for arg in region.arguments:
+                    self._declare(arg, MANUAL)
+            outs = parse_tensor_shardings(attrs.get("out_shardings") or "", self.meshes)
+            for result, sharding in zip(op.results, outs):
+                self._declare(result, sharding)
+            ins = parse_tensor_shardings(attrs.get("in_shardings") or "", self.meshes)
+            for operand, sharding in zip(op.operands, ins):
+                self._declare(operand, sharding)
+            return
+        if name in ("sdy.sharding_constraint", "sdy.reshard"):
+            found = parse_tensor_shardings(op.own_text, self.meshes)
+            if found and op.results:
+                self._declare(op.results[0], found[0])
+            return
+        if name == "stablehlo.custom_call":
+            target = attrs.symbol()
+            if target == "SPMDFullToShardShape":
+                for result in op.results:
+                    self._declare(result, MANUAL)
+                return
+        shardings = self._parse(attrs.get("sdy.sharding")) or self._parse(attrs.get("mhlo.sharding"))
+        for result, sharding in zip(op.results, shardings):
+            self._declare(result, sharding)
+
+    def _declare_function(self, func: "Op") -> None:
+        """Argument and result attribute dictionaries of `func.func @f(%arg0: T {sdy.sharding = ...}) -> (T {...})`."""
+        if not func.regions:
+            return
+        text = func.own_text
+        tokens = tokenize(text)
+        region = func.regions[0]
+        args = {a.name: a for a in region.arguments}
+        open_paren = next((i for i, t in enumerate(tokens) if t.type == "LPAR"), None)
+        if open_paren is None:
+            return
+        close = matching_close(tokens, open_paren)
+        for i in range(open_paren + 1, close):
+            tok = tokens[i]
+            if tok.type == "VALUE_REF" and tok.value in args and tokens[i + 1].type == "COLON":
+                attrs = _next_dict(tokens, i + 2, close, text)
+                for raw in (attrs.get("sdy.sharding"), attrs.get("mhlo.sharding")):
+                    for sharding in self._parse(raw)[:1]:
+                        self._declare(args[tok.value], sharding)
+        arrow = next((i for i in range(close, len(tokens)) if tokens[i].type == "ARROW"), None)
+        if arrow is None or not region.ops:
+            return
+        returns = region.ops[-1]
+        results = _result_dicts(tokens, arrow + 1, text)
+        for operand, attrs in zip(returns.operands, results):
+            for raw in (attrs.get("sdy.sharding"), attrs.get("mhlo.sharding")):
+                for sharding in self._parse(raw)[:1]:
+                    self._declare(operand, sharding)
+
+    # -- queries --------------------------------------------------------------------------------------------
+    def dim(self, value: "Value", dim: int) -> DimSharding:
+        """The sharding of one dimension of a value; not sharded when nothing connects it to a declaration."""
+        if not self.is_sharded_module:
+            return REPLICATED_DIM
+        key = (id(value), dim)
+        known = self.memo.get(key)
+        if known is not None:
+            return known
+        answer = REPLICATED_DIM
+        decided_by_replicated = False
+        visited: list[tuple[int, int]] = [key]
+        seen = {key}
+        queue: deque[tuple["Value", int]] = deque([(value, dim)])
+        while queue and len(visited) < _QUERY_LIMIT:
+            v, d = queue.popleft()
+            vid = id(v)
+            if vid in self.manual_values:
+                continue
+            declared = self.declared.get(vid)
+            if declared is not None and d < len(declared.dims):
+                found = declared.dims[d]
+                if found.sharded:
+                    answer = found
+                    break
+                if not found.open:
+                    # A closed replicated dim is as definite as a sharded one: the nearest declaration wins.
+                    decided_by_replicated = True
+                    break
+            memo = self.memo.get((vid, d))
+            if memo is not None and (vid, d) != key:
+                answer = memo
+                break
+            for nv, nd in self._neighbours(v, d):
+                nkey = (id(nv), nd)
+                if nkey not in seen:
+                    seen.add(nkey)
+                    visited.append(nkey)
+                    queue.append((nv, nd))
+        if answer.sharded:
+            for k in visited:
+                self.memo[k] = answer
+        elif decided_by_replicated:
+            self.memo[key] = answer
+        elif not queue:
+            # The whole connected set was seen without a sharded declaration.
+            for k in visited:
+                self.memo[k] = answer
+        return answer
+
+    def _neighbours(self, value: "Value", dim: int):
+        ops = []
+        if value.owner is not None:
+            ops.append(value.owner)
+        ops.extend(value.users)
+        if value.is_block_argument and value.owner is not None:
+            ops.extend(self._block_argument_sites(value))
+        for op in ops:
+            yield from self._op_adjacency(op).get((id(value), dim), ())
+
+    def _block_argument_sites(self, value: "Value") -> list["Op"]:
+        """A function argument connects to its call sites; a loop-carried argument to its loop (the owner)."""
+        owner = value.owner
+        if owner.name != "func.func":
+            return []
+        return self.calls.sites.get(owner.attributes.symbol() or "", [])
+
+    def _op_adjacency(self, op: "Op"):
+        adjacency = self._links.get(id(op))
+        if adjacency is None:
+            adjacency = {}
+            for a, da, b, db in op_links(op, self.calls):
+                adjacency.setdefault((id(a), da), []).append((b, db))
+                adjacency.setdefault((id(b), db), []).append((a, da))
+            self._links[id(op)] = adjacency
+        return adjacency
+
+
+def _owns(op: "Op", pos: int) -> bool:
+    return any(a <= pos < b for a, b in op.segments)
+
+
+def _next_dict(tokens, start: int, stop: int, text: str) -> dict[str, str]:
+    """The attribute dictionary that follows an argument's type, before the next argument."""
+    i = start
+    while i < stop and tokens[i].type not in ("COMMA", "LBRACE"):
+        if tokens[i].type in ("LESSTHAN", "LPAR", "LSQB"):
+            i = matching_close(tokens, i)
+        i += 1
+    if i >= stop or tokens[i].type != "LBRACE":
+        return {}
+    return _dict_entries(tokens, i, text)
+
+
+def _dict_entries(tokens, open_index: int, text: str) -> dict[str, str]:
+    from hlo_fix.ir.attributes import value_end
+
+    close = matching_close(tokens, open_index)
+    entries = {}
+    depth = tokens[open_index].depth + 1
+    for i in range(open_index + 1, close):
+        tok = tokens[i]
+        if tok.depth == depth and tok.type in ("ATTR_KEY", "STRING") and tokens[i + 1].type == "EQUAL":
+            end = value_end(tokens, i + 2, stop_at_colon=False)
+            entries[tok.value.strip('"')] = text[tokens[i + 2].start : tokens[end - 1].end]
+    return entries
+
+
+def _result_dicts(tokens, start: int, text: str) -> list[dict[str, str]]:
+    """Per result, its attribute dictionary: `-> (T {a = 1}, T)` or `-> T {a = 1}` or `-> T`."""
+    if start >= len(tokens):
+        return []
+    if tokens[start].type == "LPAR":
+        close = matching_close(tokens, start)
+        results: list[dict[str, str]] = [{}]
+        i = start + 1
+        while i < close:
+            tok = tokens[i]
+            if tok.type == "COMMA" and tok.depth == tokens[start].depth + 1:
+                results.append({})
+            elif tok.type == "LBRACE" and tok.depth == tokens[start].depth + 1:
+                results[-1] = _dict_entries(tokens, i, text)
+                i = matching_close(tokens, i)
+            elif tok.type in ("LESSTHAN", "LPAR", "LSQB"):
+                i = matching_close(tokens, i)
+            i += 1
+        return results
+    i = start
+    while i < len(tokens) and tokens[i].type not in ("LBRACE",):
+        if tokens[i].type in ("LESSTHAN", "LPAR", "LSQB"):
+            i = matching_close(tokens, i)
+        i += 1
+    if i < len(tokens) and tokens[i].type == "LBRACE":
+        # The function body's `{` is not in the own text, so a brace here is the result's dictionary.
+        return [_dict_entries(tokens, i, text)]
+    return [{}]
+
+
+def analysis(ctx) -> ShardingAnalysis:
+    """The module's analysis, shared by all rules of a lint run."""
+    return ctx.cached("sharding", lambda: ShardingAnalysis(ctx.module))

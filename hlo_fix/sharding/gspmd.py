@@ -1,0 +1,56 @@
+"""GSPMD sharding strings (`mhlo.sharding = "{devices=[4,1,2]<=[8] last_tile_dim_replicate}"`) to per-dim shardings,
+parsed with `grammar/gspmd.lark`."""
+
+from __future__ import annotations
+
+import functools
+
+from lark import Token, Tree
+from lark.exceptions import LarkError
+
+from hlo_fix.ir.grammar import gspmd_parser
+from hlo_fix.sharding.spec import MANUAL, REPLICATED, DimSharding, TensorSharding
+
+
+@functools.lru_cache(maxsize=1024)
+def parse_gspmd(text: str) -> tuple[TensorSharding, ...] | None:
+    """One sharding per result (a tuple sharding gives several); None for an empty or unreadable string."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        tree = gspmd_parser().parse(text)
+    except LarkError:
+        return None
+    return tuple(_shardings(tree.children[0]))
+
+
+def _shardings(node) -> list[TensorSharding]:
+    if node.data == "tuple":
+        return [s for child in node.children for s in _shardings(child)]
+    if node.data == "simple":
+        kind = node.children[0]
+        return [MANUAL if kind == "manual" else REPLICATED]
+    return [_tiled(node)]
+
+
+def _tiled(node: Tree) -> TensorSharding:
+    tiles = [int(t) for t in node.children[0].children]
+    trailing = 0
+    manual = False
+    for modifier in node.children[2:]:
+        if not isinstance(modifier, Tree):
+            continue
+        if modifier.data == "replicate_last":
+            trailing += 1
+        elif modifier.data == "last_tile_dims":
+            kinds = [str(sub.children[0]) for sub in modifier.children]
+            trailing += len(kinds)
+            manual = manual or "manual" in kinds
+    data_tiles = tiles[: len(tiles) - trailing] if trailing else tiles
+    dims = tuple(DimSharding((), n) for n in data_tiles)
+    return TensorSharding(dims, manual=manual)
+
+
+def is_token(node, value: str) -> bool:
+    return isinstance(node, Token) and node == value

@@ -1,0 +1,327 @@
+"""Which dimensions of an op's operands and results are the same factor (Shardy's factor propagation model).
+
+Each op kind says which (value, dim) pairs must be sharded alike: an elementwise op's dims line up, a broadcast's
+operand dim i is result dim `dims[i]`, a dot_general's batch dims are shared by both sides and the result, a
+reshape's merged dim follows its major part, and so on. A sharding found anywhere in a connected set of dims
+applies to all of it. Approximations (documented in docs/sharding.md): sliced, padded and gathered dims keep their
+link where Shardy would sometimes replicate; a private function called from several places merges its call sites.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterator
+
+from hlo_fix.ir.attributes import parse_int_pair, parse_struct, parse_ints
+
+if TYPE_CHECKING:
+    from hlo_fix.ir.model import Op, Value
+
+Link = tuple["Value", int, "Value", int]
+
+# Ops whose operands and results share no factor this analysis should follow.
+_OPAQUE = frozenset(
+    {
+        "stablehlo.iota",
+        "stablehlo.constant",
+        "stablehlo.custom_call",
+        "stablehlo.rng",
+        "stablehlo.rng_bit_generator",
+        "sdy.manual_computation",
+        "stablehlo.get_tuple_element",
+        "stablehlo.tuple",
+        "func.func",
+        "module",
+        "sdy.mesh",
+    }
+)
+# A composite runs its `decomposition = @f` like a call.
+_CALLS = frozenset({"call", "func.call", "stablehlo.composite"})
+_RETURNS = frozenset({"return", "func.return", "stablehlo.return", "sdy.return"})
+
+
+def _shape(value: "Value"):
+    t = value.type
+    return t.shape if t is not None else None
+
+
+def op_links(op: "Op", calls: "CallGraph") -> list[Link]:
+    """All dim links of one op (its operands with its results, and across calls and loops)."""
+    name = op.name
+    if name in _OPAQUE:
+        return _sharding_custom_call_links(op) if name == "stablehlo.custom_call" else []
+    handler = _HANDLERS.get(name)
+    if handler is not None:
+        return list(handler(op))
+    if name in _CALLS:
+        return list(_call_links(op, calls))
+    if name in _RETURNS:
+        return list(_return_links(op, calls))
+    return list(_elementwise_links(op))
+
+
+def _identity(a: "Value", b: "Value") -> Iterator[Link]:
+    sa, sb = _shape(a), _shape(b)
+    if sa is None or sb is None or len(sa) != len(sb):
+        return
+    for d in range(len(sa)):
+        yield a, d, b, d
+
+
+def _elementwise_links(op: "Op") -> Iterator[Link]:
+    """Same-rank operands and results line up dim by dim (elementwise ops, convert, compare, select, clamp,
+    sort, reverse, pad, slice, dynamic_slice and other shape-preserving ops; scalars broadcast)."""
+    for result in op.results:
+        for operand in op.operands:
+            yield from _identity(operand, result)
+
+
+def _broadcast_in_dim(op: "Op") -> Iterator[Link]:
+    operand, result = op.operands[0], op.results[0]
+    dims = op.attributes.ints("broadcast_dimensions") or op.attributes.ints("dims") or []
+    so, sr = _shape(operand), _shape(result)
+    if so is None or sr is None:
+        return
+    for i, d in enumerate(dims):
+        if i < len(so) and d < len(sr) and so[i] == sr[d]:
+            yield operand, i, result, d
+
+
+def _transpose(op: "Op") -> Iterator[Link]:
+    perm = op.attributes.ints("permutation") or op.attributes.ints("dims") or []
+    for i, p in enumerate(perm):
+        yield op.operands[0], p, op.results[0], i
+
+
+def _reshape(op: "Op") -> Iterator[Link]:
+    """Group dims by equal running products; within a group the major dims carry the sharding."""
+    operand, result = op.operands[0], op.results[0]
+    so, sr = _shape(operand), _shape(result)
+    if so is None or sr is None or None in so or None in sr:
+        return
+    i = j = 0
+    while i < len(so) and j < len(sr):
+        if so[i] == 1:
+            i += 1
+            continue
+        if sr[j] == 1:
+            j += 1
+            continue
+        yield operand, i, result, j
+        pi, pj = so[i], sr[j]
+        i += 1
+        j += 1
+        while pi != pj:
+            if pi < pj and i < len(so):
+                pi *= so[i]
+                i += 1
+            elif pj < pi and j < len(sr):
+                pj *= sr[j]
+                j += 1
+            else:
+                return
+
+
+def _concatenate(op: "Op") -> Iterator[Link]:
+    axis = op.attributes.int("dimension")
+    if axis is None:
+        axis = op.attributes.int("dim")
+    result = op.results[0]
+    for operand in op.operands:
+        for a, da, b, db in _identity(operand, result):
+            if da != axis:
+                yield a, da, b, db
+
+
+def _reduce(op: "Op") -> Iterator[Link]:
+    dims = set(op.attributes.ints("dimensions") or [])
+    count = len(op.results)
+    for operand, result in zip(op.operands[:count], op.results):
+        so = _shape(operand)
+        if so is None:
+            continue
+        kept = [d for d in range(len(so)) if d not in dims]
+        for j, d in enumerate(kept):
+            yield operand, d, result, j
+
+
+def _dot_general(op: "Op") -> Iterator[Link]:
+    lhs, rhs = op.operands[0], op.operands[1]
+    result = op.results[0]
+    attrs = op.attributes
+    numbers = attrs.get("dot_dimension_numbers")
+    if numbers is not None:
+        fields = parse_struct(numbers)
+        lb = parse_ints(fields.get("lhs_batching_dimensions", "[]"))
+        rb = parse_ints(fields.get("rhs_batching_dimensions", "[]"))
+        lc = parse_ints(fields.get("lhs_contracting_dimensions", "[]"))
+        rc = parse_ints(fields.get("rhs_contracting_dimensions", "[]"))
+    else:
+        lb, rb = parse_int_pair(attrs.get("batching_dims") or "[] x []")
+        lc, rc = parse_int_pair(attrs.get("contracting_dims") or "[] x []")
+    sl, sr = _shape(lhs), _shape(rhs)
+    if sl is None or sr is None:
+        return
+    out = 0
+    for a, b in zip(lb, rb):
+        yield lhs, a, result, out
+        yield rhs, b, result, out
+        out += 1
+    for d in range(len(sl)):
+        if d not in lb and d not in lc:
+            yield lhs, d, result, out
+            out += 1
+    for d in range(len(sr)):
+        if d not in rb and d not in rc:
+            yield rhs, d, result, out
+            out += 1
+    for a, b in zip(lc, rc):
+        yield lhs, a, rhs, b
+
+
+def gather_numbers(op: "Op") -> dict[str, list[int]]:
+    raw = op.attributes.get("dimension_numbers") or ""
+    fields = parse_struct(raw)
+    numbers = {key: parse_ints(value) for key, value in fields.items()}
+    if "index_vector_dim" not in numbers:
+        numbers["index_vector_dim"] = [op.attributes.int("index_vector_dim") or 0]
+    return numbers
+
+
+def scatter_numbers(op: "Op") -> dict[str, list[int]]:
+    raw = op.attributes.get("scatter_dimension_numbers") or ""
+    fields = parse_struct(raw)
+    return {key: parse_ints(value) for key, value in fields.items()}
+
+
+def _gather(op: "Op") -> Iterator[Link]:
+    """Result batch dims are the index's dims (less index_vector_dim); batching dims also tie to the operand."""
+    operand, indices, result = op.operands[0], op.operands[1], op.results[0]
+    numbers = gather_numbers(op)
+    si, sres = _shape(indices), _shape(result)
+    if si is None or sres is None:
+        return
+    ivd = numbers.get("index_vector_dim", [len(si)])[0]
+    offset = set(numbers.get("offset_dims", []))
+    index_dims = [d for d in range(len(si)) if d != ivd]
+    batch_dims = [d for d in range(len(sres)) if d not in offset]
+    for i_dim, r_dim in zip(index_dims, batch_dims):
+        yield indices, i_dim, result, r_dim
+    for o_dim, i_dim in zip(numbers.get("operand_batching_dims", []), numbers.get("start_indices_batching_dims", [])):
+        yield operand, o_dim, indices, i_dim
+
+
+def _scatter(op: "Op") -> Iterator[Link]:
+    count = len(op.results)
+    inputs = op.operands[:count]
+    indices = op.operands[count]
+    updates = op.operands[count + 1 :]
+    numbers = scatter_numbers(op)
+    si = _shape(indices)
+    for operand, result in zip(inputs, op.results):
+        yield from _identity(operand, result)
+    if si is None:
+        return
+    ivd = numbers.get("index_vector_dim", [len(si)])[0]
+    window = set(numbers.get("update_window_dims", []))
+    index_dims = [d for d in range(len(si)) if d != ivd]
+    for update in updates:
+        su = _shape(update)
+        if su is None:
+            continue
+        scatter_dims = [d for d in range(len(su)) if d not in window]
+        for i_dim, u_dim in zip(index_dims, scatter_dims):
+            yield indices, i_dim, update, u_dim
+    for o_dim, i_dim in zip(numbers.get("input_batching_dims", []), numbers.get("scatter_indices_batching_dims", [])):
+        for operand in inputs:
+            yield operand, o_dim, indices, i_dim
+
+
+def _top_k(op: "Op") -> Iterator[Link]:
+    operand = op.operands[0]
+    so = _shape(operand)
+    if so is None:
+        return
+    for result in op.results:
+        for d in range(len(so) - 1):
+            yield operand, d, result, d
+
+
+def _while(op: "Op") -> Iterator[Link]:
+    for i, (operand, result) in enumerate(zip(op.operands, op.results)):
+        yield from _identity(operand, result)
+        for region in op.regions:
+            if i < len(region.arguments):
+                yield from _identity(operand, region.arguments[i])
+    if len(op.regions) == 2 and op.regions[1].ops:
+        body_return = op.regions[1].ops[-1]
+        for operand, result in zip(body_return.operands, op.results):
+            yield from _identity(operand, result)
+
+
+def _case(op: "Op") -> Iterator[Link]:
+    for region in op.regions:
+        if region.ops:
+            for operand, result in zip(region.ops[-1].operands, op.results):
+                yield from _identity(operand, result)
+
+
+def _sharding_custom_call_links(op: "Op") -> list[Link]:
+    """`custom_call @Sharding` is an identity with an annotation; other custom calls are opaque."""
+    if op.attributes.symbol() == "Sharding" and op.operands and op.results:
+        return list(_identity(op.operands[0], op.results[0]))
+    return []
+
+
+class CallGraph:
+    """Call sites of each private function, and the function each `return` belongs to."""
+
+    def __init__(self, module):
+        from hlo_fix.ir.attributes import symbol_name
+
+        self.functions = {symbol_name(f): f for f in module.ops_named("func.func")}
+        self.sites: dict[str, list[Op]] = {}
+        for call in module.ops_named(*_CALLS):
+            self.sites.setdefault(call.attributes.symbol() or "", []).append(call)
+
+    def callee(self, call: "Op") -> "Op | None":
+        return self.functions.get(call.attributes.symbol() or "")
+
+
+def _call_links(op: "Op", calls: CallGraph) -> Iterator[Link]:
+    callee = calls.callee(op)
+    if callee is None or not callee.regions:
+        return
+    region = callee.regions[0]
+    for operand, argument in zip(op.operands, region.arguments):
+        yield from _identity(operand, argument)
+    if region.ops and region.ops[-1].name in _RETURNS:
+        for operand, result in zip(region.ops[-1].operands, op.results):
+            yield from _identity(operand, result)
+
+
+def _return_links(op: "Op", calls: CallGraph) -> Iterator[Link]:
+    function = op.parent_op
+    if function is None or function.name != "func.func":
+        return
+    from hlo_fix.ir.attributes import symbol_name
+
+    for call in calls.sites.get(symbol_name(function), ()):
+        for operand, result in zip(op.operands, call.results):
+            yield from _identity(operand, result)
+
+
+_HANDLERS = {
+    "stablehlo.broadcast_in_dim": _broadcast_in_dim,
+    "stablehlo.transpose": _transpose,
+    "stablehlo.reshape": _reshape,
+    "stablehlo.concatenate": _concatenate,
+    "stablehlo.reduce": _reduce,
+    "stablehlo.dot_general": _dot_general,
+    "stablehlo.gather": _gather,
+    "stablehlo.scatter": _scatter,
+    "chlo.top_k": _top_k,
+    "stablehlo.while": _while,
+    "stablehlo.case": _case,
+    "stablehlo.if": _case,
+    "stablehlo.dynamic_gather": _gather,
+}
