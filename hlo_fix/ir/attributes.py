@@ -12,43 +12,44 @@ if TYPE_CHECKING:
     from hlo_fix.ir.model import Op
 
 
+class _Decoded:
+    """What an op's own text says: attribute values by name, bare words before the signature, first symbol."""
+
+    __slots__ = ("values", "words", "symbol")
+
+    def __init__(self, text: str):
+        tokens = tokenize(text, strict=False)
+        self.values = _collect(tokens, text)
+        self.words = _words(tokens)
+        symbol = next((t for t in tokens if t.type == "SYMBOL_REF"), None)
+        self.symbol = None if symbol is None else symbol.value[1:].strip('"')
+
+
+_DECODED: dict[str, _Decoded] = {}
+
+
 class OpAttributes:
     """Raw attribute values by name, at any bracket depth of the op's own text (pretty `key = value` clauses,
-    generic `<{...}>` properties and `{...}` dictionaries alike). Regions are not part of the own text."""
+    generic `<{...}>` properties and `{...}` dictionaries alike). Regions are not part of the own text.
+    Decoded once per distinct op text (`hlo_fix.ir.opkey`)."""
 
     def __init__(self, op: "Op"):
-        self.op = op
-        self.text = op.own_text
-        self.tokens = tokenize(self.text)
-        self._values: dict[str, str] | None = None
+        from hlo_fix.ir.opkey import op_key
 
-    def _collect(self) -> dict[str, str]:
-        values: dict[str, str] = {}
-        tokens = self.tokens
-        base = tokens[0].depth if tokens else 0
-        for i, tok in enumerate(tokens):
-            if tok.type not in ("ATTR_KEY", "STRING") or i + 1 >= len(tokens) or tokens[i + 1].type != "EQUAL":
-                continue
-            key = tok.value.strip('"')
-            if key in values:
-                continue
-            end = value_end(tokens, i + 2, stop_at_colon=tok.depth == base)
-            if end > i + 2:
-                values[key] = self.text[tokens[i + 2].start : tokens[end - 1].end]
-        return values
+        key = op_key(op)
+        decoded = _DECODED.get(key)
+        if decoded is None:
+            decoded = _DECODED[key] = _Decoded(op.own_text)
+        self._decoded = decoded
 
     def get(self, name: str) -> str | None:
-        if self._values is None:
-            self._values = self._collect()
-        return self._values.get(name)
+        return self._decoded.values.get(name)
 
     def __contains__(self, name: str) -> bool:
-        return self.get(name) is not None
+        return name in self._decoded.values
 
     def names(self) -> list[str]:
-        if self._values is None:
-            self._values = self._collect()
-        return list(self._values)
+        return list(self._decoded.values)
 
     def ints(self, name: str) -> list[int] | None:
         raw = self.get(name)
@@ -60,41 +61,58 @@ class OpAttributes:
 
     def words(self) -> list[str]:
         """Bare words at the op's top level after its name: `LT`, `SIGNED` in `compare LT, %a, %b, SIGNED`."""
-        tokens = self.tokens
-        base = tokens[0].depth if tokens else 0
-        name_index = next(
-            (i for i, t in enumerate(tokens) if t.depth == base and t.type in ("BARE_ID", "GENERIC_OP_NAME")), 0
-        )
-        words = []
-        for tok in tokens[name_index + 1 :]:
-            if tok.depth == base and tok.type == "COLON":
-                break
-            if tok.depth == base and tok.type == "BARE_ID":
-                words.append(tok.value)
-        return words
+        return self._decoded.words
 
     def symbol(self) -> str | None:
         """The first `@symbol` of the op (callee of `call`, name of `func.func`, target of `custom_call`)."""
-        tok = next((t for t in self.tokens if t.type == "SYMBOL_REF"), None)
-        return None if tok is None else tok.value[1:].strip('"')
+        return self._decoded.symbol
+
+
+def _collect(tokens: list[Token], text: str) -> dict[str, str]:
+    values: dict[str, str] = {}
+    base = tokens[0].depth if tokens else 0
+    for i, tok in enumerate(tokens):
+        if tok.type not in ("ATTR_KEY", "STRING") or i + 1 >= len(tokens) or tokens[i + 1].type != "EQUAL":
+            continue
+        key = tok.value.strip('"')
+        if key in values:
+            continue
+        end = value_end(tokens, i + 2, stop_at_colon=tok.depth == base)
+        if end > i + 2:
+            values[key] = text[tokens[i + 2].start : tokens[end - 1].end]
+    return values
+
+
+def _words(tokens: list[Token]) -> list[str]:
+    base = tokens[0].depth if tokens else 0
+    name_index = next(
+        (i for i, t in enumerate(tokens) if t.depth == base and t.type in ("BARE_ID", "GENERIC_OP_NAME")), 0
+    )
+    words = []
+    for tok in tokens[name_index + 1 :]:
+        if tok.depth == base and tok.type == "COLON":
+            break
+        if tok.depth == base and tok.type == "BARE_ID":
+            words.append(tok.value)
+    return words
 
 
 def value_end(tokens: list[Token], start: int, *, stop_at_colon: bool) -> int:
-    """Index just past an attribute value starting at `start`: it ends at a `,` or a closing bracket at its own
-    depth, or at the op's type signature (`:`) for top-level `key = value` clauses of pretty ops."""
+    """Index just past an attribute value starting at `start`. Inside a dictionary or `<...>` a value runs to
+    the next `,` or closing bracket (`8 : i32` included). A top-level clause of a pretty op (`stop_at_colon`) is
+    one item, optionally `x`-joined (`batching_dims = [0] x [0]`): it stops before the op's signature, its
+    location, the next clause, and anything else (`manual_axes={"x"} (%arg1: ...)`)."""
+    if stop_at_colon:
+        end = _item_end(tokens, start)
+        while end + 1 < len(tokens) and tokens[end].type == "BARE_ID" and tokens[end].value == "x":
+            end = _item_end(tokens, end + 1)
+        return end
     depth = tokens[start].depth if start < len(tokens) else 0
     i = start
     while i < len(tokens):
         tok = tokens[i]
-        if tok.depth == depth:
-            if tok.type == "COMMA" or tok.type in ("RPAR", "RSQB", "MORETHAN", "RBRACE"):
-                return i
-            if stop_at_colon and tok.type == "COLON":
-                return i
-            if tok.type == "BARE_ID" and tok.value == "loc" and stop_at_colon:
-                return i
-            if tok.type == "ATTR_KEY" and i > start:
-                return i
+        if tok.depth == depth and (tok.type == "COMMA" or tok.type in ("RPAR", "RSQB", "MORETHAN", "RBRACE")):
+            return i
         if tok.depth < depth:
             return i
         if tok.type in ("LPAR", "LSQB", "LESSTHAN", "LBRACE"):
@@ -103,10 +121,23 @@ def value_end(tokens: list[Token], start: int, *, stop_at_colon: bool) -> int:
     return i
 
 
+def _item_end(tokens: list[Token], i: int) -> int:
+    """Index just past one item: a group, or a token with its `<...>` body (`array<i64: 1>`, `#a.b<...>`)."""
+    if i >= len(tokens):
+        return i
+    if tokens[i].type in ("LPAR", "LSQB", "LESSTHAN", "LBRACE"):
+        return matching_close(tokens, i) + 1
+    if tokens[i].type in ("COMMA", "COLON", "RPAR", "RSQB", "MORETHAN", "RBRACE"):
+        return i
+    if i + 1 < len(tokens) and tokens[i + 1].type == "LESSTHAN":
+        return matching_close(tokens, i + 1) + 1
+    return i + 1
+
+
 @functools.lru_cache(maxsize=4096)
 def parse_ints(raw: str) -> list[int]:
     """`0`, `[0, 1]`, `array<i64: 1, 1>`, `dense<[0, 1]> : tensor<2xi64>`, `[1] x [2]` (first list only)."""
-    tokens = tokenize(raw)
+    tokens = tokenize(raw, strict=False)
     values: list[int] = []
     started = False
     for tok in tokens:
@@ -125,7 +156,7 @@ def parse_ints(raw: str) -> list[int]:
 
 def parse_int_pair(raw: str) -> tuple[list[int], list[int]]:
     """`[0] x [0]` (dot_general's batching/contracting dims) -> ([0], [0])."""
-    tokens = tokenize(raw)
+    tokens = tokenize(raw, strict=False)
     split = next((i for i, t in enumerate(tokens) if t.type == "BARE_ID" and t.value == "x" and t.depth == 0), None)
     if split is None:
         return parse_ints(raw), []
@@ -137,7 +168,7 @@ def parse_int_pair(raw: str) -> tuple[list[int], list[int]]:
 @functools.lru_cache(maxsize=4096)
 def parse_struct(raw: str) -> dict[str, str]:
     """`#stablehlo.gather<offset_dims = [1], index_vector_dim = 1>` -> {name: raw value}."""
-    tokens = tokenize(raw)
+    tokens = tokenize(raw, strict=False)
     open_index = next((i for i, t in enumerate(tokens) if t.type == "LESSTHAN"), None)
     if open_index is None:
         return {}

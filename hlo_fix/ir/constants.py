@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 def splat_integer(op: "Op") -> int | None:
     """`dense<160> : tensor<i32>` -> 160; None for non-splat, float or hex-encoded payloads."""
-    tokens = tokenize(op.own_text)
+    tokens = tokenize(op.own_text, strict=False)
     for i, tok in enumerate(tokens[:-3]):
         if tok.type == "BARE_ID" and tok.value == "dense" and tokens[i + 1].type == "LESSTHAN":
             inner = tokens[i + 2]

@@ -50,7 +50,7 @@ def op_location(op: "Op") -> Location | None:
     if at < 0:
         return None
     try:
-        tokens = tokenize(text[at:])
+        tokens = tokenize(text[at:], strict=False)
         return _Resolver(op.module).location(tokens, 0)[0]
     except (ParseError, IndexError, ValueError):
         return None
@@ -70,7 +70,7 @@ class _Resolver:
         text = self.module.alias_text(name)
         if text is None or name in seen:
             return UNKNOWN
-        tokens = tokenize(text)
+        tokens = tokenize(text, strict=False)
         result = self.location(tokens, 0, seen | {name})[0] if tokens else UNKNOWN
         self.cache[name] = result
         return result

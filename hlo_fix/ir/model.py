@@ -13,10 +13,13 @@ if TYPE_CHECKING:
     from hlo_fix.ir.types import TensorType
 
 
+_UNDECODED = object()
+
+
 class Value:
     """An SSA value: an op result (`index` >= 0) or a region argument (`index` < 0, the owner is the region's op)."""
 
-    __slots__ = ("name", "owner", "index", "users", "type_text")
+    __slots__ = ("name", "owner", "index", "users", "type_text", "_type")
 
     def __init__(self, name: str, owner: "Op | None", index: int, type_text: str | None = None):
         self.name = name
@@ -24,6 +27,7 @@ class Value:
         self.index = index
         self.users: list[Op] = []
         self.type_text = type_text
+        self._type = _UNDECODED
 
     @property
     def is_block_argument(self) -> bool:
@@ -31,9 +35,13 @@ class Value:
 
     @property
     def type(self) -> "TensorType | None":
-        from hlo_fix.ir.types import value_type
+        """The value's tensor type (None for tokens, tuples and unknown types), decoded on first use."""
+        found = self._type
+        if found is _UNDECODED:
+            from hlo_fix.ir.types import value_type
 
-        return value_type(self)
+            found = self._type = value_type(self)
+        return found
 
     def __repr__(self) -> str:
         return f"Value({self.name})"
@@ -170,6 +178,10 @@ class Op:
         return f"Op({names + ' = ' if names else ''}{self.name} @{self.line}:{self.column})"
 
 
+def _start(op: Op) -> int:
+    return op.start
+
+
 class Module:
     """A parsed file: top-level ops (usually one `module`), alias definitions, and an index of ops by name."""
 
@@ -199,6 +211,20 @@ class Module:
         from hlo_fix.ir.attributes import symbol_name
 
         return {symbol_name(op): op for op in self.ops_named("func.func")}
+
+    def op_at(self, offset: int) -> Op | None:
+        """The innermost op whose text contains `offset` (binary search down the region tree)."""
+        import bisect
+
+        found = None
+        candidates = [self.ops]
+        while candidates:
+            ops = candidates.pop()
+            i = bisect.bisect_right(ops, offset, key=_start) - 1
+            if i >= 0 and offset < ops[i].end:
+                found = ops[i]
+                candidates = [region.ops for region in found.regions]
+        return found
 
     def alias_text(self, name: str) -> str | None:
         span = self.aliases.get(name)

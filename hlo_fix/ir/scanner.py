@@ -35,9 +35,11 @@ class _Lexicon:
             rf"(?:(?P<generic>{t['GENERIC_OP_NAME']})|(?P<name>{bare}))"
         )
         self.result = re.compile(rf"({value})(?::([0-9]+))?")
-        # A use is a value reference that is not being defined (`%arg0: type`, `%iterArg = %init`).
-        self.use = re.compile(rf"((?>{value}))(?!:[^:]|[ \t]*=)")
-        self.definition = re.compile(rf"((?>{value}))(?::[ \t]|[ \t]*=(?!=))")
+        # A use is a value reference not followed by `=` (`%iterArg = %init` defines). Region headers also
+        # define with `%arg0: type`; `open_region` takes those back out, knowing the bracket depth.
+        self.use = re.compile(rf"((?>{value}))(?![ \t]*=(?!=))")
+        # In a block label `^bb0(%a: t, %b: t)` every value reference is a definition.
+        self.label_definition = re.compile(rf"((?>{value}))[ \t]*:(?!:)")
         self.string = re.compile(string)
         self.alias = re.compile(rf"({t['ATTR_REF']}|{t['TYPE_REF']})[ \t]*=[ \t]*")
         self.first_token = re.compile(
@@ -54,12 +56,18 @@ def lexicon() -> _Lexicon:
 
 
 _PUNCT_TYPES = {",": "COMMA", "}": "RBRACE", "{": "LBRACE", "(": "LPAR"}
-# Keeps what decides bracket balance: brackets, and quotes and backslashes to recognise strings.
-_SIGNATURE = {c: None for c in range(128) if chr(c) not in '()[]{}"\\\n'}
+# Keeps what decides bracket balance: brackets, and quotes and backslashes to recognise strings. Arrows `->`
+# are blanked first so that `<`/`>` can be counted as brackets too.
+_SIGNATURE = {c: None for c in range(128) if chr(c) not in '()[]{}<>"\\\n'}
 _SIGNATURE_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
-@functools.lru_cache(maxsize=4096)
+def signatures(text: str) -> list[str]:
+    """Per line, the characters that decide its bracket balance."""
+    return text.replace("->", "  ").translate(_SIGNATURE).split("\n")
+
+
+@functools.lru_cache(maxsize=8192)
 def _signature_delta(signature: str) -> int:
     """Bracket balance of one line, from its signature (strings removed first)."""
     if '"' in signature:
@@ -68,10 +76,31 @@ def _signature_delta(signature: str) -> int:
         signature.count("(")
         + signature.count("[")
         + signature.count("{")
+        + signature.count("<")
         - signature.count(")")
         - signature.count("]")
         - signature.count("}")
+        - signature.count(">")
     )
+
+
+def _line_delta(work: str) -> int:
+    return _signature_delta(signatures(work)[0])
+
+
+def _blank_strings(work: str) -> str:
+    """Strings blanked to the same length, so offsets stay valid and their brackets and `//` do not count."""
+    return _STRING_BODY.sub(lambda m: '"' + " " * (len(m.group()) - 2) + '"', work)
+
+
+def _code(work: str) -> str:
+    """A line without a trailing `//` comment (strings already blanked)."""
+    cut = work.find("//")
+    return work if cut < 0 else work[:cut]
+
+
+_STRING_BODY = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class _Frame:
@@ -96,7 +125,7 @@ class _Reader:
         self.text = text
         self.module = Module(text, filename)
         self.lines = text.split("\n")
-        self.deltas = [_signature_delta(s) for s in text.translate(_SIGNATURE).split("\n")]
+        self.deltas = [_signature_delta(s) for s in signatures(text)]
         self.scope: dict[str, Value] = {}
         self.forward: dict[str, Value] = {}
         self.root = Region(None)
@@ -108,7 +137,7 @@ class _Reader:
         self.last_op: Op | None = None
 
     # -- values -------------------------------------------------------------------------------------------
-    def define(self, value: Value) -> None:
+    def define(self, value: Value) -> Value:
         name = value.name
         if self.forward:
             placeholder = self.forward.pop(name, None)
@@ -118,6 +147,7 @@ class _Reader:
                 value = placeholder
         self.scope[name] = value
         self.frames[-1].defined.append(name)
+        return value
 
     def use(self, op: Op, name: str) -> None:
         value = self.scope.get(name)
@@ -144,42 +174,69 @@ class _Reader:
         """Account one line's piece of an op's own text: value uses, brackets, and whether it opens a region."""
         work = self.text[seg_start:seg_end]
         if '"' in work:
-            work = self.lx.string.sub('""', work)
+            work = _blank_strings(work)
+        if "//" in work:
+            work = _code(work)
+            seg_end = seg_start + len(work.rstrip())
         op.add_segment(seg_start, seg_end)
         if "%" in work:
             for name in self.lx.use.findall(work):
                 self.use(op, name)
-        self.depth += _signature_delta(work.translate(_SIGNATURE))
-        op.end = seg_end
-        if self.depth == 0:
+        depth = self.depth
+        for ch in signatures(work)[0]:
+            depth += 1 if ch in "([{<" else -1 if ch in ")]}>" else 0
+            if depth < 0:
+                column = seg_start - self.line_start + 1 + _closer_offset(work, self.depth)
+                raise ParseError(f"unexpected {ch!r}: nothing is open", index + 1, column)
+        self.depth = depth
+        op.end = max(op.end, seg_end)
+        if depth == 0:
             self.current = None
             self.last_op = op
         elif work.rstrip().endswith("{") and self.next_line_starts_region(index):
-            self.open_region(op, seg_end, index)
+            self.open_region(op, seg_start + work.rstrip().rindex("{"), index)
         else:
             self.current = op
 
     def region_arguments(self, op: Op) -> list[str]:
-        """Names an op's own text defines for its regions: `%arg0: type`, `%iterArg = %init`."""
-        work = op.own_text
-        if '"' in work:
-            work = self.lx.string.sub('""', work)
-        head = self.lx.head.match(work)
-        return self.lx.definition.findall(work, head.end() if head else 0)
+        """Names an op's header defines for its regions: `%arg0: type` inside brackets (function, reducer,
+        manual computation arguments) and `%iterArg = %init` (while)."""
+        from hlo_fix.ir.tokens import tokenize
 
-    def open_region(self, op: Op, seg_end: int, index: int) -> None:
-        brace = self.text.rindex("{", 0, seg_end)
+        text = op.own_text
+        if "%" not in text:
+            return []
+        # Results (`%0 = ...`) sit at depth 0; arguments are always inside brackets.
+        tokens = tokenize(text, strict=False)
+        names = []
+        for tok, nxt in zip(tokens, tokens[1:]):
+            if tok.type == "VALUE_REF" and tok.depth > 0 and nxt.type in ("COLON", "EQUAL"):
+                names.append(tok.value)
+        return names
+
+    def open_region(self, op: Op, brace: int, index: int) -> None:
         op.trim_last_segment(brace)  # the braces belong to no segment
         region = Region(op)
         op.regions.append(region)
         frame = _Frame(region, index + 1, brace - self.line_start + 1, self.depth - 1)
+        names = self.region_arguments(op)
+        if names:
+            self.unuse(op, set(names))
         self.frames.append(frame)
-        for i, name in enumerate(self.region_arguments(op)):
-            value = Value(name, op, -1 - i)
-            region.arguments.append(value)
-            self.define(value)
+        for i, name in enumerate(names):
+            region.arguments.append(self.define(Value(name, op, -1 - i)))
         self.current = None
         self.last_op = None
+
+    def unuse(self, op: Op, names: set[str]) -> None:
+        """Take back header references that turned out to be region-argument definitions."""
+        kept = []
+        for value in op.operands:
+            if value.name in names:
+                value.users.remove(op)
+            else:
+                kept.append(value)
+        op.operands = kept
 
     def close_region(self, index: int, start: int, indent: int) -> None:
         if len(self.frames) == 1:
@@ -243,6 +300,8 @@ class _Reader:
                 self.read_block_label(stripped, index, indent)
                 continue
             if first == "#" or first == "!":
+                if len(self.frames) > 1:
+                    raise ParseError("an alias definition must be at the top level, outside the module", index + 1, indent + 1)
                 alias = alias_match(line, indent)
                 if alias is not None and deltas[index] == 0:
                     aliases[alias.group(1)] = (start + alias.end(), start + len(line))
@@ -277,7 +336,7 @@ class _Reader:
                     frame.defined.append(results)
                     if self.forward:
                         self.define(value)
-            if deltas[index] == 0:
+            if deltas[index] == 0 and "//" not in line:
                 # The common case, inlined: a whole op on one line.
                 op.end = start + len(line)
                 if "%" in line:
@@ -304,13 +363,12 @@ class _Reader:
 
     def read_block_label(self, stripped: str, index: int, indent: int) -> None:
         region = self.frames[-1].region
-        work = self.lx.string.sub('""', stripped) if '"' in stripped else stripped
-        if _signature_delta(work.translate(_SIGNATURE)) != 0:
+        work = _code(_blank_strings(stripped) if '"' in stripped else stripped)
+        if _line_delta(work) != 0:
             raise ParseError("a block label's arguments must close on its line", index + 1, indent + 1)
-        for name in self.lx.definition.findall(work):
+        for name in self.lx.label_definition.findall(work):
             value = Value(name, region.owner, -1 - len(region.arguments))
-            region.arguments.append(value)
-            self.define(value)
+            region.arguments.append(self.define(value))
 
     def read_alias(self, line: str, index: int, start: int, indent: int) -> int:
         """Record `#name = ...` / `!name = ...`; returns the index of its last line."""
@@ -338,6 +396,16 @@ class _Reader:
             raise ParseError("unexpected end of input: region opened here is not closed", frame.line, frame.column)
 
 
+def _closer_offset(work: str, depth: int) -> int:
+    """Offset in `work` of the closing bracket that takes the depth below zero."""
+    blanked = work.replace("->", "  ")
+    for i, ch in enumerate(blanked):
+        depth += 1 if ch in "([{<" else -1 if ch in ")]}>" else 0
+        if depth < 0:
+            return i
+    return 0
+
+
 def _shown(text: str) -> str:
     token = text.split()[0] if text.split() else text
     return repr(token[:40])
@@ -356,14 +424,28 @@ def read_module(text: str, filename: str = "<input>") -> Module:
         if not module.ops:
             raise ParseError("no operation found: expected a module or a function", 1, 1)
         _check_location_aliases(module)
+        _raise_earlier_control_character(text, filename, None, None)
     except ParseError as exc:
         exc.path = exc.path or filename
+        _raise_earlier_control_character(text, filename, exc.line, exc.column)
         raise
     finally:
         if collecting:
             gc.freeze()
             gc.enable()
     return module
+
+
+def _raise_earlier_control_character(text: str, filename: str, line: int | None, column: int | None) -> None:
+    """The reader does not lex op text, so control characters are looked for separately; the earlier of such
+    a character and the reader's own error is reported."""
+    control = _CONTROL.search(text)
+    if control is None:
+        return
+    at_line = text.count("\n", 0, control.start()) + 1
+    at_column = control.start() - (text.rfind("\n", 0, control.start()) + 1) + 1
+    if line is None or (at_line, at_column) <= (line, column):
+        raise ParseError(f"unexpected character {control.group()!r}", at_line, at_column, filename)
 
 
 def _check_location_aliases(module: Module) -> None:

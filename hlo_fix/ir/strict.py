@@ -21,7 +21,7 @@ from hlo_fix.ir.postlex import RegionPostLexer
 from hlo_fix.ir.scanner import read_module
 
 # How a Lark token type is named in an error message, where its text would not say it.
-_SHOWN_TOKENS = {"$END": "end of input", "_NL": "end of line"}
+_SHOWN_TOKENS = {"_NL": "end of line"}
 _MAX_SHOWN = 40
 
 
@@ -71,12 +71,30 @@ def strict_parser():
 
 def parse_tree(text: str, filename: str = "<input>"):
     """The Lark parse tree of a whole module; raises ParseError (1-based line and column) on malformed text."""
-    from lark.exceptions import LarkError
+    from lark.exceptions import LarkError, UnexpectedCharacters
 
     try:
         return strict_parser().parse(text)
+    except UnexpectedCharacters as exc:
+        # The post-lexer reads every token before the parser starts, so a bad character is found before any
+        # syntax error; report whichever comes first in the text.
+        error = _syntax_error_before(text, exc.pos_in_stream, filename) or _parse_error(exc, text, filename)
     except LarkError as exc:
-        raise _parse_error(exc, text, filename) from None
+        error = _parse_error(exc, text, filename)
+    raise error
+
+
+def _syntax_error_before(text: str, end: int, filename: str) -> ParseError | None:
+    """A syntax error in `text[:end]` other than its running out, if there is one."""
+    from lark.exceptions import LarkError, UnexpectedToken
+
+    try:
+        strict_parser().parse(text[:end])
+    except UnexpectedToken as exc:
+        return None if exc.token.type == "$END" else _parse_error(exc, text, filename)
+    except LarkError:
+        return None
+    return None
 
 
 def read_module_strict(text: str, filename: str = "<input>") -> Module:

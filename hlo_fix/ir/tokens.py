@@ -62,8 +62,9 @@ def _master() -> re.Pattern:
     return re.compile("|".join(f"(?P<{name}>{patterns[name]})" for name in _ORDER))
 
 
-def tokenize(text: str) -> list[Token]:
-    """Tokens without layout or comments; raises ParseError at the first character no terminal matches."""
+def tokenize(text: str, strict: bool = True) -> list[Token]:
+    """Tokens without layout or comments. A character no terminal matches raises ParseError, or is skipped when
+    `strict` is off (decoders of text the reader already accepted must not fail on a stray character)."""
     match_at = _master().match
     tokens: list[Token] = []
     depth = 0
@@ -72,6 +73,9 @@ def tokenize(text: str) -> list[Token]:
     while pos < end:
         match = match_at(text, pos)
         if match is None:
+            if not strict:
+                pos += 1
+                continue
             line = text.count("\n", 0, pos) + 1
             column = pos - (text.rfind("\n", 0, pos) + 1) + 1
             raise ParseError(f"unexpected character {text[pos]!r}", line, column)

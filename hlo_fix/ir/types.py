@@ -117,11 +117,37 @@ def split_types(tokens: list[Token], text: str) -> list[str]:
     return types
 
 
+_SIGNATURES: dict[str, tuple[list[str], list[str]]] = {}
+
+
 def signature(op: "Op") -> tuple[list[str], list[str]]:
     """(operand types, result types) as printed after the op's last top-level `:`. Forms: `: T` (all the same),
-    `: (A, B) -> R`, `: A -> (R1, R2)`, `: P, T` (select), `: T1, T2, ...` (while: one per result)."""
-    text = op.own_text
-    tokens = tokenize(text)
+    `: (A, B) -> R`, `: A -> (R1, R2)`, `: P, T` (select), `: T1, T2, ...` (while: one per result).
+    Decoded once per distinct op text (`hlo_fix.ir.opkey`)."""
+    if op._segments is None:
+        # One-line op: the text between the last ` : ` and a trailing ` loc(` is the key itself.
+        line = op.module.text[op.start : op.end]
+        end = line.rfind(" loc(")
+        if end < 0 or not line.endswith(")"):
+            end = len(line)
+        colon = line.rfind(" : ", 0, end)
+        if colon >= 0 and '"' not in line[colon:end]:
+            key = line[colon:end]
+            found = _SIGNATURES.get(key)
+            if found is None:
+                found = _SIGNATURES[key] = _signature(key)
+            return found
+    from hlo_fix.ir.opkey import op_key
+
+    key = op_key(op)
+    found = _SIGNATURES.get(key)
+    if found is None:
+        found = _SIGNATURES[key] = _signature(op.own_text)
+    return found
+
+
+def _signature(text: str) -> tuple[list[str], list[str]]:
+    tokens = tokenize(text, strict=False)
     base = tokens[0].depth if tokens else 0
     colon = None
     end = len(tokens)
@@ -135,6 +161,10 @@ def signature(op: "Op") -> tuple[list[str], list[str]]:
             break
     if colon is None:
         return [], []
+    # The signature ends with its line: what follows a region (`cond`, `do`, `reducer`) is not a type.
+    line_end = text.find("\n", tokens[colon].end)
+    if line_end >= 0:
+        end = min(end, next((i for i in range(colon + 1, end) if tokens[i].start >= line_end), end))
     run = tokens[colon + 1 : end]
     arrow = next((i for i, t in enumerate(run) if t.type == "ARROW" and t.depth == base), None)
     if arrow is None:
@@ -173,7 +203,7 @@ def _argument_type_text(value: "Value") -> str | None:
     texts = [owner.own_text]
     texts.extend(owner.module.text[a:b] for a, b in _label_spans(owner))
     for text in texts:
-        tokens = tokenize(text)
+        tokens = tokenize(text, strict=False)
         for i, tok in enumerate(tokens[:-1]):
             if tok.type != "VALUE_REF" or tok.value != value.name:
                 continue

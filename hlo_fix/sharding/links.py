@@ -37,6 +37,8 @@ _OPAQUE = frozenset(
 # A composite runs its `decomposition = @f` like a call.
 _CALLS = frozenset({"call", "func.call", "stablehlo.composite"})
 _RETURNS = frozenset({"return", "func.return", "stablehlo.return", "sdy.return"})
+# Ops whose links reach beyond their own operands and results (callees, call sites, regions).
+CONTEXT_LINKED = _CALLS | _RETURNS | frozenset({"stablehlo.while", "stablehlo.case", "stablehlo.if"})
 
 
 def _shape(value: "Value"):

@@ -12,7 +12,7 @@ from hlo_fix.sharding.spec import DimSharding, Mesh, TensorSharding
 
 def parse_mesh(name: str, text: str) -> Mesh:
     """`<["batch"=4, "model"=2]>` (the text after `sdy.mesh @name =`)."""
-    tokens = tokenize(text)
+    tokens = tokenize(text, strict=False)
     axes = []
     for i, tok in enumerate(tokens[:-2]):
         if tok.type == "STRING" and tokens[i + 1].type == "EQUAL" and tokens[i + 2].type == "INT":
@@ -22,7 +22,7 @@ def parse_mesh(name: str, text: str) -> Mesh:
 
 def parse_tensor_shardings(text: str, meshes: dict[str, Mesh]) -> list[TensorSharding]:
     """Every `<@mesh, [dims]>` in the text, in order (one for #sdy.sharding, one per value for per_value)."""
-    tokens = tokenize(text)
+    tokens = tokenize(text, strict=False)
     found = []
     for i, tok in enumerate(tokens):
         if tok.type == "LESSTHAN" and i + 1 < len(tokens) and tokens[i + 1].type in ("SYMBOL_REF", "BARE_ID"):

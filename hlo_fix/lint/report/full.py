@@ -17,16 +17,33 @@ ELLIPSIS = "..."
 
 
 def render(findings: Sequence[Finding], context: ReportContext) -> str:
-    blocks = [finding_block(f, context) + "\n" for f in findings]
+    lines = SourceLines(context.sources)
+    blocks = [finding_block(f, context, lines) + "\n" for f in findings]
     summary = summary_lines(findings, context)
     return "".join(f"{block}\n" for block in blocks) + "".join(f"{line}\n" for line in summary)
 
 
-def finding_block(finding: Finding, context: ReportContext) -> str:
+class SourceLines:
+    """Each file's lines, split once: a large module can have thousands of findings."""
+
+    def __init__(self, sources):
+        self.sources = sources
+        self.split: dict[str, list[str]] = {}
+
+    def get(self, filename: str) -> list[str] | None:
+        if filename not in self.split:
+            text = self.sources.get(filename)
+            # Rows count "\n" only, as the reader does (splitlines would also split at \x0c, \x1c...).
+            self.split[filename] = None if text is None else text.split("\n")
+        return self.split[filename]
+
+
+def finding_block(finding: Finding, context: ReportContext, source: SourceLines | None = None) -> str:
     marker = "[*] " if fix_is_applicable(finding, context.unsafe_fixes) else ""
     lines = [f"{finding.filename}:{finding.row}:{finding.column}: {finding.code} {marker}{finding.message}"]
     gutter = " " * (len(str(finding.row)) + 1)
-    lines += snippet(finding, context.sources.get(finding.filename), gutter)
+    source_lines = (source or SourceLines(context.sources)).get(finding.filename)
+    lines += snippet(finding, source_lines, gutter)
     if finding.source is not None:
         lines.append(f"{gutter}= source: {finding.source}")
     if finding.fix is not None:
@@ -37,11 +54,10 @@ def finding_block(finding: Finding, context: ReportContext) -> str:
     return "\n".join(lines)
 
 
-def snippet(finding: Finding, text: str | None, gutter: str) -> list[str]:
+def snippet(finding: Finding, source_lines: list[str] | None, gutter: str) -> list[str]:
     """The finding's first line with carets under its span; nothing when the text is not at hand."""
-    if text is None:
+    if source_lines is None:
         return []
-    source_lines = text.splitlines()
     if not 1 <= finding.row <= len(source_lines):
         return []
     line = source_lines[finding.row - 1].rstrip()

@@ -1,0 +1,36 @@
+"""A cache key for what an op's text says apart from its SSA names and location.
+
+Thousands of ops in a large export differ only in those (`%812 = stablehlo.broadcast_in_dim %811, dims = [0, 1] :
+(tensor<64x1xi32>) -> tensor<64x8xi32> loc(#loc4410)`), and attributes and types never mention SSA names, so
+their decoded form is computed once per key.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import TYPE_CHECKING
+
+from hlo_fix.ir.grammar import terminal_patterns
+
+if TYPE_CHECKING:
+    from hlo_fix.ir.model import Op
+
+
+@functools.cache
+def _value_ref() -> re.Pattern:
+    return re.compile(terminal_patterns()["VALUE_REF"])
+
+
+def op_key(op: "Op") -> str:
+    text = op.module.text[op.start : op.end] if op._segments is None else op.own_text
+    # Drop the results (`%0:2 = `) and a trailing `loc(...)`; blank every value name.
+    eq = text.find(" = ")
+    if eq >= 0 and text.startswith("%"):
+        head = text[:eq]
+        if '"' not in head and "{" not in head:
+            text = text[eq + 3 :]
+    cut = text.rfind(" loc(")
+    if cut >= 0 and text.endswith(")"):
+        text = text[:cut]
+    return _value_ref().sub("%", text)
