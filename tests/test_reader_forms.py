@@ -190,7 +190,7 @@ def test_reduce_compact_applies_form():
         """
     )
     reduce = only(module, "stablehlo.reduce")
-    assert reduce.regions == []
+    assert reduce.regions == ()
     assert names(reduce.operands) == ["%arg0", "%cst"]
     assert reduce.attributes.ints("dimensions") == [1]
     assert reduce.result.type == tensor("tensor<4xf32>")
@@ -324,7 +324,7 @@ def test_generic_gather_with_legacy_attribute_dictionary_over_several_lines():
     gather = only(module, "stablehlo.gather")
     assert (gather.line, gather.column) == (2, 3)
     assert gather.end_position == (6, 60)
-    assert gather.regions == []
+    assert gather.regions == ()
     assert names(gather.operands) == ["%arg0", "%arg1"]
     assert gather.attributes.ints("slice_sizes") == [1, 2]
     assert gather.result.type == tensor("tensor<3x2xf32>")

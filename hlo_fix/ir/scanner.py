@@ -40,6 +40,8 @@ class _Lexicon:
         self.use = re.compile(rf"((?>{value}))(?![ \t]*=(?!=))")
         # In a block label `^bb0(%a: t, %b: t)` every value reference is a definition.
         self.label_definition = re.compile(rf"((?>{value}))[ \t]*:(?!:)")
+        # Cheap test before a header is tokenized: could it define anything at all?
+        self.maybe_definition = re.compile(rf"(?>{value})[ \t]*(?::(?!:)|=(?!=))")
         self.string = re.compile(string)
         self.alias = re.compile(rf"({t['ATTR_REF']}|{t['TYPE_REF']})[ \t]*=[ \t]*")
         self.first_token = re.compile(
@@ -84,6 +86,19 @@ def _signature_delta(signature: str) -> int:
     )
 
 
+def _lines_with_deltas(text: str, chunk: int = 1 << 20):
+    """Each line with its bracket balance, split a megabyte at a time: holding all lines of a 40 MB module as
+    strings at once would cost more memory than the IR itself."""
+    pos = 0
+    size = len(text)
+    while pos <= size:
+        end = text.find("\n", min(pos + chunk, size))
+        end = size if end < 0 else end
+        block = text[pos:end]
+        yield from zip(block.split("\n"), map(_signature_delta, signatures(block)))
+        pos = end + 1
+
+
 def _line_delta(work: str) -> int:
     return _signature_delta(signatures(work)[0])
 
@@ -101,6 +116,7 @@ def _code(work: str) -> str:
 
 _STRING_BODY = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_TABLE = {c: None for c in (*range(0, 9), 11, 12, *range(14, 32), 127)}
 
 
 class _Frame:
@@ -124,8 +140,7 @@ class _Reader:
         self.lx = lexicon()
         self.text = text
         self.module = Module(text, filename)
-        self.lines = text.split("\n")
-        self.deltas = [_signature_delta(s) for s in signatures(text)]
+
         self.scope: dict[str, Value] = {}
         self.forward: dict[str, Value] = {}
         self.root = Region(None)
@@ -204,7 +219,7 @@ class _Reader:
         from hlo_fix.ir.tokens import tokenize
 
         text = op.own_text
-        if "%" not in text:
+        if not self.lx.maybe_definition.search(text):
             return []
         # Results (`%0 = ...`) sit at depth 0; arguments are always inside brackets.
         tokens = tokenize(text, strict=False)
@@ -217,6 +232,8 @@ class _Reader:
     def open_region(self, op: Op, brace: int, index: int) -> None:
         op.trim_last_segment(brace)  # the braces belong to no segment
         region = Region(op)
+        if not op.regions:
+            op.regions = []
         op.regions.append(region)
         frame = _Frame(region, index + 1, brace - self.line_start + 1, self.depth - 1)
         names = self.region_arguments(op)
@@ -238,7 +255,7 @@ class _Reader:
                 kept.append(value)
         op.operands = kept
 
-    def close_region(self, index: int, start: int, indent: int) -> None:
+    def close_region(self, line: str, index: int, start: int, indent: int) -> None:
         if len(self.frames) == 1:
             raise ParseError("unexpected '}': no region is open", index + 1, indent + 1)
         frame = self.frames.pop()
@@ -247,12 +264,17 @@ class _Reader:
             scope.pop(name, None)
         op = frame.region.owner
         self.depth = frame.owner_depth
-        self.read_own_text(op, start + indent + 1, start + len(self.lines[index]), index)
+        self.read_own_text(op, start + indent + 1, start + len(line), index)
 
     def next_line_starts_region(self, index: int) -> bool:
-        lines = self.lines
-        for j in range(index + 1, len(lines)):
-            stripped = lines[j].lstrip()
+        """Whether the next line with code starts with what can begin an op or a block (else the `{` that ends
+        this line opens an attribute dictionary)."""
+        text = self.text
+        pos = text.find("\n", self.line_start)
+        while pos >= 0:
+            end = text.find("\n", pos + 1)
+            stripped = text[pos + 1 : end if end >= 0 else len(text)].lstrip()
+            pos = end
             if not stripped or stripped.startswith("//"):
                 continue
             match = self.lx.first_token.match(stripped)
@@ -274,13 +296,13 @@ class _Reader:
         alias_match = lx.alias.match
         aliases = module.aliases
         scope = self.scope
-        deltas = self.deltas
+        frames = self.frames
         skip_until = -1
         offset = 0
-        for index, line in enumerate(self.lines):
+        for index, (line, delta) in enumerate(_lines_with_deltas(self.text)):
             start = offset
             offset += len(line) + 1
-            if index <= skip_until:
+            if start < skip_until:
                 continue
             stripped = line.lstrip(" \t")
             if not stripped:
@@ -289,24 +311,24 @@ class _Reader:
             if first == "/" and stripped.startswith("//"):
                 continue
             indent = len(line) - len(stripped)
+            if first == "#" or first == "!":
+                if len(frames) > 1 or self.current is not None:
+                    raise ParseError("an alias definition must be at the top level, outside the module", index + 1, indent + 1)
+                alias = alias_match(line, indent)
+                if alias is not None and delta == 0:
+                    aliases[alias.group(1)] = (start + alias.end(), start + len(line))
+                else:
+                    skip_until = self.read_alias(line, index, start, indent)
+                continue
             self.line_start = start
             if self.current is not None:
                 self.read_own_text(self.current, start + indent, start + len(line), index)
                 continue
             if first == "}":
-                self.close_region(index, start, indent)
+                self.close_region(line, index, start, indent)
                 continue
             if first == "^":
                 self.read_block_label(stripped, index, indent)
-                continue
-            if first == "#" or first == "!":
-                if len(self.frames) > 1:
-                    raise ParseError("an alias definition must be at the top level, outside the module", index + 1, indent + 1)
-                alias = alias_match(line, indent)
-                if alias is not None and deltas[index] == 0:
-                    aliases[alias.group(1)] = (start + alias.end(), start + len(line))
-                else:
-                    skip_until = self.read_alias(line, index, start, indent)
                 continue
             match = head_match(line, indent)
             if match is None:
@@ -321,7 +343,7 @@ class _Reader:
                     self.depth = 0
                     self.read_own_text(self.last_op, start + indent, start + len(line), index)
                     continue
-            frame = self.frames[-1]
+            frame = frames[-1]
             region = frame.region
             op = Op(module, name, region, index + 1, indent + 1, start + indent)
             region.ops.append(op)
@@ -336,15 +358,13 @@ class _Reader:
                     frame.defined.append(results)
                     if self.forward:
                         self.define(value)
-            if deltas[index] == 0 and "//" not in line:
+            if delta == 0 and "//" not in line:
                 # The common case, inlined: a whole op on one line.
                 op.end = start + len(line)
                 if "%" in line:
-                    work = line[head_end:]
-                    if '"' in work:
-                        work = string_sub('""', work)
                     operands = op.operands
-                    for use in use_findall(work):
+                    uses = use_findall(string_sub('""', line[head_end:])) if '"' in line else use_findall(line, head_end)
+                    for use in uses:
                         value = scope.get(use)
                         if value is None:
                             self.use(op, use)
@@ -371,21 +391,23 @@ class _Reader:
             region.arguments.append(self.define(value))
 
     def read_alias(self, line: str, index: int, start: int, indent: int) -> int:
-        """Record `#name = ...` / `!name = ...`; returns the index of its last line."""
+        """Record `#name = ...` / `!name = ...`, which may continue over the next lines while a bracket is open;
+        returns the offset where reading resumes."""
         match = self.lx.alias.match(line, indent)
         if match is None:
             raise ParseError(f"expected an alias definition, found {_shown(line[indent:])}", index + 1, indent + 1)
+        text = self.text
         end = start + len(line)
-        depth = self.deltas[index]
-        last = index
-        while depth > 0 and last + 1 < len(self.lines):
-            last += 1
-            depth += self.deltas[last]
-            end += 1 + len(self.lines[last])
+        depth = _line_delta(line)
+        while depth > 0 and end < len(text):
+            nxt = text.find("\n", end + 1)
+            nxt = len(text) if nxt < 0 else nxt
+            depth += _line_delta(text[end + 1 : nxt])
+            end = nxt
         if depth != 0:
             raise ParseError("unbalanced brackets in alias definition", index + 1, indent + 1)
         self.module.aliases[match.group(1)] = (start + match.end(), end)
-        return last
+        return end + 1
 
     def check_closed(self) -> None:
         if self.current is not None:
@@ -439,9 +461,9 @@ def read_module(text: str, filename: str = "<input>") -> Module:
 def _raise_earlier_control_character(text: str, filename: str, line: int | None, column: int | None) -> None:
     """The reader does not lex op text, so control characters are looked for separately; the earlier of such
     a character and the reader's own error is reported."""
+    if len(text.translate(_CONTROL_TABLE)) == len(text):
+        return  # translate is ten times faster than a regular-expression scan of a large module
     control = _CONTROL.search(text)
-    if control is None:
-        return
     at_line = text.count("\n", 0, control.start()) + 1
     at_column = control.start() - (text.rfind("\n", 0, control.start()) + 1) + 1
     if line is None or (at_line, at_column) <= (line, column):

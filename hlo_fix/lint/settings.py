@@ -78,6 +78,8 @@ class Settings:
         return filename is None or not self.ignored_in_file(code, filename)
 
     def ignored_in_file(self, code: str, filename: str) -> bool:
+        if not self.per_file_ignores:
+            return False
         candidates = self._path_candidates(filename)
         return any(
             best_match(code, selectors) >= 0 and any(glob_matches(pattern, c) for c in candidates)
