@@ -49,9 +49,13 @@ def op_location(op: "Op") -> Location | None:
     at = text.rfind("loc(")
     if at < 0:
         return None
+    resolver = _Resolver(op.module)
+    if text.startswith("loc(#", at) and text.endswith(")") and text.find(")", at) == len(text) - 1:
+        # The common `loc(#loc12)`: straight to the alias table.
+        return resolver.alias(text[at + 4 : -1])
     try:
         tokens = tokenize(text[at:], strict=False)
-        return _Resolver(op.module).location(tokens, 0)[0]
+        return resolver.location(tokens, 0)[0]
     except (ParseError, IndexError, ValueError):
         return None
 

@@ -77,6 +77,7 @@ class Op:
         "end",
         "_segments",
         "_attributes",
+        "_key",
     )
 
     def __init__(self, module: "Module", name: str, parent: Region | None, line: int, column: int, start: int):
@@ -92,6 +93,7 @@ class Op:
         self.regions: list[Region] = _NO_REGIONS  # replaced by a list when the op has regions
         self._segments: list[tuple[int, int]] | None = None  # None: one segment, (start, end)
         self._attributes = None
+        self._key: str | None = None
 
     # -- spans (the reader builds them) -------------------------------------------------------------------
     @property

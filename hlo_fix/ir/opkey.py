@@ -23,6 +23,13 @@ def _value_ref() -> re.Pattern:
 
 
 def op_key(op: "Op") -> str:
+    key = op._key
+    if key is None:
+        key = op._key = _compute(op)
+    return key
+
+
+def _compute(op: "Op") -> str:
     text = op.module.text[op.start : op.end] if op._segments is None else op.own_text
     # Drop the results (`%0:2 = `) and a trailing `loc(...)`; blank every value name.
     eq = text.find(" = ")

@@ -1,0 +1,208 @@
+"""Exact facts about index values that a rewrite may rely on (the linter's tracer is deliberately looser).
+
+A rewrite replaces a gather by a computation that must agree for every input, so "this component is a row iota"
+must mean exactly `value[..., i, ...] == i` along one dim: an iota seen through broadcasts, size-1 reshapes,
+integer converts that keep its range, and jnp's negative-index normalization `select(x < 0, x + n, x)`, which
+returns `x` for the non-negative iota. An offset (`iota + 1`) or a scale is not a row iota here.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from hlo_fix.ir.constants import splat_integer
+
+if TYPE_CHECKING:
+    from hlo_fix.ir.model import Op, Value
+
+
+def shape_of(value: "Value") -> tuple | None:
+    found = value.type
+    return None if found is None or not found.is_static else found.shape
+
+
+def integer_range(element_type: str) -> tuple[int, int] | None:
+    """The values an integer element type holds; None for non-integers."""
+    if element_type.startswith("ui") and element_type[2:].isdigit():
+        return 0, 2 ** int(element_type[2:]) - 1
+    if element_type.startswith("si") and element_type[2:].isdigit():
+        bits = int(element_type[2:])
+        return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+    if element_type.startswith("i") and element_type[1:].isdigit():
+        bits = int(element_type[1:])
+        return (0, 1) if bits == 1 else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+    return None
+
+
+def dims_attribute(op: "Op", *names: str) -> list[int] | None:
+    for name in names:
+        found = op.attributes.ints(name)
+        if found is not None:
+            return found
+    return None
+
+
+def splat_value(value: "Value") -> int | None:
+    """The integer a splat constant holds, seen through broadcasts and converts."""
+    op = value.owner
+    while op is not None and not value.is_block_argument and op.name in ("stablehlo.broadcast_in_dim", "stablehlo.convert"):
+        value = op.operands[0]
+        op = value.owner
+    if op is None or value.is_block_argument or op.name != "stablehlo.constant":
+        return None
+    return splat_integer(op)
+
+
+def constant_origin(value: "Value") -> "Value | None":
+    """The rank-0 or splat constant a value is broadcast from (through broadcasts, reshapes and converts)."""
+    while True:
+        op = value.owner
+        if op is None or value.is_block_argument:
+            return None
+        if op.name == "stablehlo.constant":
+            return value if _is_splat_constant(op) else None
+        if op.name in ("stablehlo.broadcast_in_dim", "stablehlo.reshape", "stablehlo.convert"):
+            source = op.operands[0]
+            if source.type is not None and source.type.rank == 0:
+                return source if _is_constant_chain(source) else None
+            value = source
+            continue
+        return None
+
+
+def _is_constant_chain(value: "Value") -> bool:
+    op = value.owner
+    while op is not None and not value.is_block_argument and op.name in ("stablehlo.convert", "stablehlo.reshape"):
+        value = op.operands[0]
+        op = value.owner
+    return op is not None and not value.is_block_argument and op.name == "stablehlo.constant"
+
+
+def _is_splat_constant(op: "Op") -> bool:
+    text = op.own_text
+    at = text.find("dense<")
+    return at >= 0 and not text[at + 6 :].lstrip().startswith(("[", '"'))
+
+
+_DIRECTIONS = ("EQ", "NE", "LT", "LE", "GT", "GE")
+
+
+def comparison_direction(op: "Op") -> str | None:
+    """`LT` in `stablehlo.compare LT, ...` or `comparison_direction = #stablehlo<comparison_direction LT>`."""
+    raw = op.attributes.get("comparison_direction")
+    words = re.findall(r"[A-Z]+", raw) if raw is not None else op.attributes.words()
+    return next((w for w in words if w in _DIRECTIONS), None)
+
+
+def normalized_source(value: "Value") -> "Value | None":
+    """`x` when `value` is jnp's normalization `select(x < 0, x + n, x)`, else None. The caller must know that
+    `x` is non-negative (or accept that negative `x` takes the other branch)."""
+    op = value.owner
+    if op is None or value.is_block_argument or op.name != "stablehlo.select" or len(op.operands) != 3:
+        return None
+    predicate, _, kept = op.operands
+    compare = predicate.owner
+    if compare is None or predicate.is_block_argument or compare.name != "stablehlo.compare":
+        return None
+    if comparison_direction(compare) != "LT" or compare.operands[0] is not kept:
+        return None
+    return kept if splat_value(compare.operands[1]) == 0 else None
+
+
+def iota_dim(value: "Value", depth: int = 0) -> int | None:
+    """The dim along which `value` equals 0, 1, 2, ... exactly (constant along every other dim), or None."""
+    op = value.owner
+    shape = shape_of(value)
+    if op is None or value.is_block_argument or shape is None or depth > 32:
+        return None
+    name = op.name
+    if name == "stablehlo.iota":
+        found = op.attributes.int("iota_dimension")
+        return found if found is not None else (op.attributes.int("dim") or 0)
+    if name == "stablehlo.broadcast_in_dim":
+        source = op.operands[0]
+        inner = iota_dim(source, depth + 1)
+        dims = dims_attribute(op, "broadcast_dimensions", "dims")
+        source_shape = shape_of(source)
+        if inner is None or dims is None or source_shape is None or inner >= len(dims):
+            return None
+        return dims[inner] if source_shape[inner] == shape[dims[inner]] else None
+    if name == "stablehlo.reshape":
+        source = op.operands[0]
+        inner = iota_dim(source, depth + 1)
+        return None if inner is None else _reshaped_dim(shape_of(source), shape, inner)
+    if name == "stablehlo.convert":
+        source = op.operands[0]
+        inner = iota_dim(source, depth + 1)
+        target = integer_range(value.type.element_type)
+        if inner is None or target is None or integer_range(source.type.element_type) is None:
+            return None
+        return inner if shape[inner] - 1 <= target[1] else None
+    if name == "stablehlo.select":
+        kept = normalized_source(value)
+        return None if kept is None else iota_dim(kept, depth + 1)
+    return None
+
+
+def _reshaped_dim(source_shape, result_shape, dim: int) -> int | None:
+    """Where a dim lands under a reshape that only adds or drops size-1 dims."""
+    if source_shape is None or result_shape is None or source_shape[dim] == 1:
+        return None
+    big_source = [d for d, n in enumerate(source_shape) if n != 1]
+    big_result = [d for d, n in enumerate(result_shape) if n != 1]
+    if [source_shape[d] for d in big_source] != [result_shape[d] for d in big_result]:
+        return None
+    return big_result[big_source.index(dim)]
+
+
+def scaled_iota(value: "Value", depth: int = 0) -> tuple[int, int] | None:
+    """(dim, scale) when `value` equals `scale * iota` along dim exactly: `iota * E` of a flat index."""
+    op = value.owner
+    shape = shape_of(value)
+    if op is None or value.is_block_argument or shape is None or depth > 32:
+        return None
+    direct = iota_dim(value)
+    if direct is not None:
+        return direct, 1
+    if op.name == "stablehlo.multiply":
+        for operand, other in (op.operands, reversed(op.operands)):
+            scale = splat_value(other)
+            inner = iota_dim(operand)
+            if scale is not None and inner is not None:
+                return inner, scale
+        return None
+    if op.name == "stablehlo.broadcast_in_dim":
+        source = op.operands[0]
+        inner = scaled_iota(source, depth + 1)
+        dims = dims_attribute(op, "broadcast_dimensions", "dims")
+        source_shape = shape_of(source)
+        if inner is None or dims is None or source_shape is None:
+            return None
+        dim, scale = inner
+        return (dims[dim], scale) if source_shape[dim] == shape[dims[dim]] else None
+    if op.name == "stablehlo.reshape":
+        inner = scaled_iota(op.operands[0], depth + 1)
+        if inner is None:
+            return None
+        dim = _reshaped_dim(shape_of(op.operands[0]), shape, inner[0])
+        return None if dim is None else (dim, inner[1])
+    return None
+
+
+def without_size_one_dim(value: "Value", dim: int, target_shape) -> "Value | None":
+    """The value of shape `target_shape` that `value` only adds a size-1 `dim` to (broadcast or reshape)."""
+    op = value.owner
+    if op is None or value.is_block_argument:
+        return None
+    if op.name not in ("stablehlo.broadcast_in_dim", "stablehlo.reshape"):
+        return None
+    source = op.operands[0]
+    if shape_of(source) != tuple(target_shape):
+        return None
+    if op.name == "stablehlo.broadcast_in_dim":
+        dims = dims_attribute(op, "broadcast_dimensions", "dims")
+        expected = [d for d in range(len(target_shape) + 1) if d != dim]
+        if dims != expected:
+            return None
+    return source
