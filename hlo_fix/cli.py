@@ -8,6 +8,7 @@ settings modules only. Report formats, the checker and other subcommands are imp
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import os
@@ -318,10 +319,12 @@ def lint_inputs(inputs: Sequence[InputFile], settings: Settings, lint_text: Lint
               help="Record the current findings in this file and exit.")
 @click.option("--stdin-filename", help="The name to report for the module read from `-`.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only: no summary, no `All checks passed!`.")
+@click.option("--strict", is_flag=True,
+              help="Parse every op with the complete grammar too (slower; catches malformed op bodies).")
 @click.pass_context
 def lint(ctx: click.Context, paths: tuple[str, ...], output_format: str, statistics: bool, exit_zero: bool,
          baseline: str | None, write_baseline: str | None, stdin_filename: str | None, quiet: bool,
-         **setting_options) -> None:
+         strict: bool, **setting_options) -> None:
     """Check StableHLO modules (files, directories searched for *.mlir, or `-` for stdin)."""
     from hlo_fix.lint import baseline as baselines
 
@@ -344,6 +347,8 @@ def lint(ctx: click.Context, paths: tuple[str, ...], output_format: str, statist
     except HloFixError as exc:
         print_error(exc)
         ctx.exit(EXIT_ERROR)
+    if strict and lint_text is not None:
+        lint_text = functools.partial(lint_text, strict=True)
     run = lint_inputs(inputs, settings, lint_text)
     had_errors = run.had_errors or bool(path_errors)
 

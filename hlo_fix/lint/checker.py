@@ -21,6 +21,15 @@ def lint_module(module, settings: Settings | None = None, filename: str | None =
     return findings
 
 
-def lint_text(text: str, filename: str = "<input>", settings: Settings | None = None) -> list[Finding]:
-    """Findings for one module's text; raises ParseError (with line and column) for text that is not a module."""
-    return lint_module(read_module(text, filename), settings, filename)
+def lint_text(
+    text: str, filename: str = "<input>", settings: Settings | None = None, *, strict: bool = False
+) -> list[Finding]:
+    """Findings for one module's text; raises ParseError (with line and column) for text that is not a module.
+    `strict` runs the complete grammar over the whole text first (slower; the fast reader skips op bodies)."""
+    if strict:
+        from hlo_fix.ir.strict import read_module_strict
+
+        module = read_module_strict(text, filename)
+    else:
+        module = read_module(text, filename)
+    return lint_module(module, settings, filename)

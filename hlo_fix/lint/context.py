@@ -68,12 +68,21 @@ class LintContext:
 def fingerprint(code: str, op: "Op") -> str:
     """Stable across renumbered SSA values and shifted lines: the code, the function, and the op's own text with
     names and locations blanked. Identical ops in one function share it (a baseline counts them)."""
-    function = op.function
-    owner = ""
-    if function is not None:
-        from hlo_fix.ir.attributes import symbol_name
+    from hlo_fix.ir.attributes import symbol_name
+    from hlo_fix.ir.opkey import op_key
 
-        owner = symbol_name(function)
-    normalized = " ".join(_VOLATILE.sub("%", op.own_text).split())
-    digest = hashlib.sha256(f"{code}\x00{owner}\x00{normalized}".encode()).hexdigest()
-    return digest[:16]
+    function = op.function
+    owner = symbol_name(function) if function is not None else ""
+    key = (code, owner, op_key(op))
+    found = _FINGERPRINTS.get(key)
+    if found is None:
+        text = key[2]
+        if "loc" in text:
+            text = _VOLATILE.sub("%", text)
+        normalized = " ".join(text.split())
+        found = hashlib.sha256(f"{code}\x00{owner}\x00{normalized}".encode()).hexdigest()[:16]
+        _FINGERPRINTS[key] = found
+    return found
+
+
+_FINGERPRINTS: dict[tuple[str, str, str], str] = {}

@@ -66,15 +66,28 @@ def _is_constant(value: "Value") -> bool:
     return op is not None and op.name in _CONSTANTS
 
 
-def trace(value: "Value", dims: dict[int, int] | None = None, scale: int = 1, depth: int = 0) -> Trace:
+def trace(
+    value: "Value", dims: dict[int, int] | None = None, scale: int = 1, depth: int = 0, seen: dict | None = None
+) -> Trace:
     """Where the values of `value` come from. `dims` maps the traced value's dims to the dims of the value we
-    started from (identity at the start)."""
+    started from (identity at the start). `seen` shares work between the two branches of a normalization
+    `select(x < 0, x + n, x)`, which lead to the same values."""
+    if seen is None:
+        seen = {}
+    memo_key = (id(value), tuple(sorted(dims.items())) if dims is not None else None, scale)
+    found = seen.get(memo_key)
+    if found is None:
+        found = seen[memo_key] = _trace(value, dims, scale, depth, seen)
+    return found
+
+
+def _trace(value: "Value", dims: dict[int, int] | None, scale: int, depth: int, seen: dict) -> Trace:
     result = Trace()
-    shape = _shape(value)
     if dims is None:
+        shape = _shape(value)
         dims = {d: d for d in range(len(shape))} if shape is not None else {}
     op = value.owner
-    if op is None or depth > 32 or value.is_block_argument:
+    if op is None or depth > 32 or value.index < 0:
         result.has_data = True
         return result
     name = op.name
@@ -88,35 +101,35 @@ def trace(value: "Value", dims: dict[int, int] | None = None, scale: int = 1, de
     if name in _SAME_VALUE or name == "stablehlo.reshape":
         source = op.operands[0]
         mapped = dims if name in _SAME_VALUE else _reshape_dims(source, value, dims)
-        return trace(source, mapped, scale, depth + 1)
+        return trace(source, mapped, scale, depth + 1, seen)
     if name == "stablehlo.broadcast_in_dim":
         source = op.operands[0]
         bdims = op.attributes.ints("broadcast_dimensions") or op.attributes.ints("dims") or []
         so = _shape(source)
         mapped = {i: dims[d] for i, d in enumerate(bdims) if d in dims and so is not None and so[i] != 1}
-        return trace(source, mapped, scale, depth + 1)
+        return trace(source, mapped, scale, depth + 1, seen)
     if name == "stablehlo.transpose":
         perm = op.attributes.ints("permutation") or op.attributes.ints("dims") or []
         mapped = {p: dims[i] for i, p in enumerate(perm) if i in dims}
-        return trace(op.operands[0], mapped, scale, depth + 1)
+        return trace(op.operands[0], mapped, scale, depth + 1, seen)
     if name == "stablehlo.select":
         # jnp's normalization select(x < 0, x + n, x): both branches are the same index.
         for branch in op.operands[1:]:
-            _merge(result, trace(branch, dims, scale, depth + 1))
+            _merge(result, trace(branch, dims, scale, depth + 1, seen))
         return result
     if name in ("stablehlo.add", "stablehlo.subtract"):
         for operand in op.operands:
             if not _is_constant(operand):
-                _merge(result, trace(operand, dims, scale, depth + 1))
+                _merge(result, trace(operand, dims, scale, depth + 1, seen))
         return result
     if name == "stablehlo.multiply":
         constants = [_constant_scalar(v) for v in op.operands]
         for operand, constant in zip(op.operands, reversed(constants)):
             if constant is not None and not _is_constant(operand):
-                _merge(result, trace(operand, dims, scale * constant, depth + 1))
+                _merge(result, trace(operand, dims, scale * constant, depth + 1, seen))
                 return result
     if name in ("stablehlo.clamp",) and len(op.operands) == 3:
-        return trace(op.operands[1], dims, scale, depth + 1)
+        return trace(op.operands[1], dims, scale, depth + 1, seen)
     result.has_data = True
     return result
 
