@@ -170,6 +170,7 @@ class IndexedAccess:
     index_vector_dim: int
     components: list[IndexComponent]
     batching_dims: list[int]  # operand dims that are batching (take_along_axis), not indexed
+    index_root: "Value"  # the value whose dims the components' traces refer to (the concatenate, usually)
 
     @property
     def indexed_dims(self) -> list[int]:
@@ -222,16 +223,16 @@ def decompose(op: "Op") -> IndexedAccess | None:
         return None
     ivd = numbers.get("index_vector_dim", [len(shape)])[0]
     components = [IndexComponent(d, Trace()) for d in index_map]
-    pieces = _index_pieces(indices, ivd, len(index_map))
+    root, pieces = _index_pieces(indices, ivd, len(index_map))
     for component, (piece, position) in zip(components, pieces):
         # An index vector that is not split by a concatenate is one opaque tensor: its parts are data.
         component.trace = trace(piece) if position is None else Trace(has_data=True)
-    return IndexedAccess(op, kind, operand, indices, ivd, components, batching)
+    return IndexedAccess(op, kind, operand, indices, ivd, components, batching, root)
 
 
-def _index_pieces(indices: "Value", ivd: int, count: int) -> list[tuple["Value", int | None]]:
+def _index_pieces(indices: "Value", ivd: int, count: int) -> tuple["Value", list[tuple["Value", int | None]]]:
     """The values that make up each index component: the operands of a concatenate along the index vector dim
-    (each of extent 1), or the index itself when it has a single component."""
+    (each of extent 1), or the index itself when it has a single component; with the value they split."""
     value = indices
     # See through converts and size-1 reshapes between the concatenate and the gather.
     for _ in range(8):
@@ -252,8 +253,8 @@ def _index_pieces(indices: "Value", ivd: int, count: int) -> list[tuple["Value",
                 extent = so[axis] if so is not None and axis < len(so) else 1
                 pieces.extend([(operand, None)] * (extent or 1))
             if len(pieces) == count:
-                return pieces
-    return [(indices, None)] * count if count == 1 else [(indices, k) for k in range(count)]
+                return value, pieces
+    return indices, [(indices, None)] * count if count == 1 else [(indices, k) for k in range(count)]
 
 
 def accesses(ctx) -> list[IndexedAccess]:
