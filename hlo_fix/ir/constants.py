@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from hlo_fix.ir.opkey import op_key
 from hlo_fix.ir.tokens import tokenize
 
 if TYPE_CHECKING:
     from hlo_fix.ir.model import Op
 
+_SPLATS: dict[str, int | None] = {}
+
 
 def splat_integer(op: "Op") -> int | None:
-    """`dense<160> : tensor<i32>` -> 160; None for non-splat, float or hex-encoded payloads."""
-    tokens = tokenize(op.own_text, strict=False)
+    """`dense<160> : tensor<i32>` -> 160; None for non-splat, float or hex-encoded payloads. Decoded once per
+    distinct constant text."""
+    key = op_key(op)
+    if key not in _SPLATS:
+        _SPLATS[key] = _decode_splat(key)
+    return _SPLATS[key]
+
+
+def _decode_splat(text: str) -> int | None:
+    tokens = tokenize(text, strict=False)
     for i, tok in enumerate(tokens[:-3]):
         if tok.type == "BARE_ID" and tok.value == "dense" and tokens[i + 1].type == "LESSTHAN":
             inner = tokens[i + 2]
