@@ -7,6 +7,7 @@ from typing import Iterator
 
 from hlo_fix.lint.finding import Finding
 from hlo_fix.rules.base import Rule
+from hlo_fix.rules.index_patterns import table_source
 from hlo_fix.rules.row_iota import live_accesses, op_label
 
 # The largest integer n such that every integer in [0, n] is exact in the index float.
@@ -72,7 +73,7 @@ class InexactFlatIndex(Rule):
 
 def _flattened_table(access) -> bool:
     """A 1-D table reshaped from a higher-rank one, or a flat `row * E + col` index."""
-    owner = access.operand.owner
+    owner = table_source(access.operand).owner
     if access.flat_row_iotas():
         return True
     if owner is None or owner.name != "stablehlo.reshape":

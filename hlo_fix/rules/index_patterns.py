@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from hlo_fix.sharding.links import gather_numbers, scatter_numbers
+from hlo_fix.ir.shapes import reshape_groups
+from hlo_fix.sharding.links import call_argument, call_graph, gather_numbers, scatter_numbers
 
 if TYPE_CHECKING:
     from hlo_fix.ir.model import Op, Value
@@ -66,72 +67,115 @@ def _is_constant(value: "Value") -> bool:
     return op is not None and op.name in _CONSTANTS
 
 
-def trace(
-    value: "Value", dims: dict[int, int] | None = None, scale: int = 1, depth: int = 0, seen: dict | None = None
-) -> Trace:
-    """Where the values of `value` come from. `dims` maps the traced value's dims to the dims of the value we
-    started from (identity at the start). `seen` shares work between the two branches of a normalization
-    `select(x < 0, x + n, x)`, which lead to the same values."""
-    if seen is None:
-        seen = {}
-    memo_key = (id(value), tuple(sorted(dims.items())) if dims is not None else None, scale)
-    found = seen.get(memo_key)
-    if found is None:
-        found = seen[memo_key] = _trace(value, dims, scale, depth, seen)
-    return found
+def trace(value: "Value") -> Trace:
+    """Where the values of `value` come from, per dim of `value`."""
+    return _Tracer().follow(value, None, 1, 0, ())
 
 
-def _trace(value: "Value", dims: dict[int, int] | None, scale: int, depth: int, seen: dict) -> Trace:
-    result = Trace()
-    if dims is None:
-        shape = _shape(value)
-        dims = {d: d for d in range(len(shape))} if shape is not None else {}
-    op = value.owner
-    if op is None or depth > 32 or value.index < 0:
+class _Tracer:
+    """One trace. `dims` maps the traced value's dims to the dims of the value the trace started from; `calls`
+    is the stack of calls entered (a private function's argument is the operand of the call that entered it).
+    Results are shared between the two branches of a normalization `select(x < 0, x + n, x)`, which lead to the
+    same values."""
+
+    def __init__(self) -> None:
+        self.seen: dict = {}
+
+    def follow(self, value: "Value", dims: dict[int, int] | None, scale: int, depth: int, calls: tuple) -> Trace:
+        key = (id(value), tuple(sorted(dims.items())) if dims is not None else None, scale, calls)
+        found = self.seen.get(key)
+        if found is None:
+            found = self.seen[key] = self._follow(value, dims, scale, depth, calls)
+        return found
+
+    def _follow(self, value: "Value", dims: dict[int, int] | None, scale: int, depth: int, calls: tuple) -> Trace:
+        result = Trace()
+        if dims is None:
+            shape = _shape(value)
+            dims = {d: d for d in range(len(shape))} if shape is not None else {}
+        if depth > 32:
+            result.has_data = True
+            return result
+        nxt = depth + 1
+        if value.index < 0:
+            # A function argument: the operand of the call that entered the function (jnp.take's gather sits in
+            # @_take), or of its one call site.
+            passed, outer = _passed_argument(value, calls)
+            if passed is None:
+                result.has_data = True
+                return result
+            return self.follow(passed, dims, scale, nxt, outer)
+        op = value.owner
+        if op is None:
+            result.has_data = True
+            return result
+        name = op.name
+        if name == "stablehlo.iota":
+            iota_dim = iota_dimension(op)
+            if iota_dim in dims:
+                result.iotas.append(IotaTerm(op, iota_dim, dims[iota_dim], scale))
+            return result
+        if name in _CONSTANTS:
+            return result
+        if name in _SAME_VALUE or name == "stablehlo.reshape":
+            source = op.operands[0]
+            mapped = dims if name in _SAME_VALUE else _reshape_dims(source, value, dims)
+            return self.follow(source, mapped, scale, nxt, calls)
+        if name == "stablehlo.broadcast_in_dim":
+            source = op.operands[0]
+            bdims = op.attributes.ints("broadcast_dimensions") or op.attributes.ints("dims") or []
+            so = _shape(source)
+            mapped = {i: dims[d] for i, d in enumerate(bdims) if d in dims and so is not None and so[i] != 1}
+            return self.follow(source, mapped, scale, nxt, calls)
+        if name == "stablehlo.transpose":
+            perm = op.attributes.ints("permutation") or op.attributes.ints("dims") or []
+            mapped = {p: dims[i] for i, p in enumerate(perm) if i in dims}
+            return self.follow(op.operands[0], mapped, scale, nxt, calls)
+        if name == "stablehlo.select":
+            # jnp's normalization select(x < 0, x + n, x): both branches are the same index.
+            for branch in op.operands[1:]:
+                _merge(result, self.follow(branch, dims, scale, nxt, calls))
+            return result
+        if name in ("stablehlo.add", "stablehlo.subtract"):
+            for operand in op.operands:
+                if not _is_constant(operand):
+                    _merge(result, self.follow(operand, dims, scale, nxt, calls))
+            return result
+        if name == "stablehlo.multiply":
+            constants = [_constant_scalar(v) for v in op.operands]
+            for operand, constant in zip(op.operands, reversed(constants)):
+                if constant is not None and not _is_constant(operand):
+                    _merge(result, self.follow(operand, dims, scale * constant, nxt, calls))
+                    return result
+        if name == "stablehlo.clamp" and len(op.operands) == 3:
+            return self.follow(op.operands[1], dims, scale, nxt, calls)
+        if name in ("call", "func.call"):
+            # jnp.where and friends lower to private functions: continue at what the callee returns.
+            returned = _returned_value(op, value)
+            if returned is not None:
+                return self.follow(returned, dims, scale, nxt, calls + (op,))
         result.has_data = True
         return result
-    name = op.name
-    if name == "stablehlo.iota":
-        iota_dim = iota_dimension(op)
-        if iota_dim in dims:
-            result.iotas.append(IotaTerm(op, iota_dim, dims[iota_dim], scale))
-        return result
-    if name in _CONSTANTS:
-        return result
-    if name in _SAME_VALUE or name == "stablehlo.reshape":
-        source = op.operands[0]
-        mapped = dims if name in _SAME_VALUE else _reshape_dims(source, value, dims)
-        return trace(source, mapped, scale, depth + 1, seen)
-    if name == "stablehlo.broadcast_in_dim":
-        source = op.operands[0]
-        bdims = op.attributes.ints("broadcast_dimensions") or op.attributes.ints("dims") or []
-        so = _shape(source)
-        mapped = {i: dims[d] for i, d in enumerate(bdims) if d in dims and so is not None and so[i] != 1}
-        return trace(source, mapped, scale, depth + 1, seen)
-    if name == "stablehlo.transpose":
-        perm = op.attributes.ints("permutation") or op.attributes.ints("dims") or []
-        mapped = {p: dims[i] for i, p in enumerate(perm) if i in dims}
-        return trace(op.operands[0], mapped, scale, depth + 1, seen)
-    if name == "stablehlo.select":
-        # jnp's normalization select(x < 0, x + n, x): both branches are the same index.
-        for branch in op.operands[1:]:
-            _merge(result, trace(branch, dims, scale, depth + 1, seen))
-        return result
-    if name in ("stablehlo.add", "stablehlo.subtract"):
-        for operand in op.operands:
-            if not _is_constant(operand):
-                _merge(result, trace(operand, dims, scale, depth + 1, seen))
-        return result
-    if name == "stablehlo.multiply":
-        constants = [_constant_scalar(v) for v in op.operands]
-        for operand, constant in zip(op.operands, reversed(constants)):
-            if constant is not None and not _is_constant(operand):
-                _merge(result, trace(operand, dims, scale * constant, depth + 1, seen))
-                return result
-    if name in ("stablehlo.clamp",) and len(op.operands) == 3:
-        return trace(op.operands[1], dims, scale, depth + 1, seen)
-    result.has_data = True
-    return result
+
+
+def _passed_argument(argument: "Value", calls: tuple) -> tuple["Value | None", tuple]:
+    owner = argument.owner
+    if calls and owner is not None and owner.regions and argument in owner.regions[0].arguments:
+        call = calls[-1]
+        position = owner.regions[0].arguments.index(argument)
+        if (call.attributes.symbol() or "") == (owner.attributes.symbol() or "") and position < len(call.operands):
+            return call.operands[position], calls[:-1]
+    return call_argument(argument), calls
+
+
+def _returned_value(call: "Op", result: "Value") -> "Value | None":
+    callee = call_graph(call.module).callee(call)
+    if callee is None or not callee.regions or not callee.regions[0].ops:
+        return None
+    returned = callee.regions[0].ops[-1]
+    if returned.name not in ("return", "func.return") or result.index >= len(returned.operands):
+        return None
+    return returned.operands[result.index]
 
 
 def _merge(into: Trace, other: Trace) -> None:
@@ -140,15 +184,32 @@ def _merge(into: Trace, other: Trace) -> None:
 
 
 def _reshape_dims(source: "Value", result: "Value", dims: dict[int, int]) -> dict[int, int]:
-    """A reshape that only adds or drops size-1 dims keeps the other dims in order."""
+    """Which result dim each source dim's values run along: a merged group runs along its one result dim, a split
+    dim along its major result dim (`repeat_interleave`-style rows: `arange(B)` broadcast to [B, K] and merged
+    to [B*K] is still a row iota)."""
     so, sr = _shape(source), _shape(result)
-    if so is None or sr is None:
+    groups = reshape_groups(so, sr) if so is not None and sr is not None else None
+    if groups is None:
         return {}
-    big_source = [d for d, n in enumerate(so) if n != 1]
-    big_result = [d for d, n in enumerate(sr) if n != 1]
-    if [so[d] for d in big_source] != [sr[d] for d in big_result]:
-        return {}
-    return {s: dims[r] for s, r in zip(big_source, big_result) if r in dims}
+    mapped = {}
+    for source_dims, result_dims in groups:
+        major = result_dims[0]
+        if major in dims:
+            for d in source_dims:
+                mapped[d] = dims[major]
+    return mapped
+
+
+def table_source(value: "Value") -> "Value":
+    """The table a gather reads, seen through function arguments (a gather inside a private function)."""
+    for _ in range(8):
+        if value.index >= 0:
+            return value
+        passed = call_argument(value)
+        if passed is None:
+            return value
+        value = passed
+    return value
 
 
 @dataclass

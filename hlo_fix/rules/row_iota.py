@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from hlo_fix.rules.context_checks import in_manual_computation
-from hlo_fix.rules.index_patterns import IndexedAccess, IotaTerm, accesses
+from hlo_fix.rules.index_patterns import IndexedAccess, IotaTerm, accesses, table_source
 from hlo_fix.sharding.analysis import analysis
 from hlo_fix.sharding.spec import DimSharding
 
@@ -57,7 +57,7 @@ def live_accesses(ctx) -> list[IndexedAccess]:
 
 def _row_dim_of_operand(access: IndexedAccess, operand_dim: int, flat: bool, sharding) -> DimSharding:
     """The table's own row dim: for a flat gather, dim 0 of the table before its reshape to 1-D."""
-    table, dim = access.operand, operand_dim
+    table, dim = table_source(access.operand), operand_dim
     if flat and table.owner is not None and table.owner.name == "stablehlo.reshape":
         table, dim = table.owner.operands[0], 0
     return sharding.dim(table, dim)

@@ -16,7 +16,7 @@ from hlo_fix.ir.attributes import parse_string
 from hlo_fix.ir.tokens import matching_close, tokenize
 from hlo_fix.sharding.gspmd import parse_gspmd
 from hlo_fix.ir.opkey import op_key
-from hlo_fix.sharding.links import CONTEXT_LINKED, CallGraph, op_links
+from hlo_fix.sharding.links import CONTEXT_LINKED, call_graph, op_links
 from hlo_fix.sharding.shardy import parse_mesh, parse_tensor_shardings
 from hlo_fix.sharding.spec import MANUAL, REPLICATED_DIM, DimSharding, Mesh, TensorSharding
 
@@ -43,7 +43,7 @@ class ShardingAnalysis:
         self.manual_values: set[int] = set()
         self.is_sharded_module = False
         self._collect_declarations()
-        self.calls = CallGraph(module) if self.is_sharded_module else None
+        self.calls = call_graph(module) if self.is_sharded_module else None
         self.memo: dict[tuple[int, int], DimSharding] = {}
         self._links: dict[int, dict[tuple[int, int], list[tuple["Value", int]]]] = {}
         self._templates: dict[str, dict] = {}
@@ -52,7 +52,7 @@ class ShardingAnalysis:
     # -- declarations -------------------------------------------------------------------------------------
     def _collect_declarations(self) -> None:
         text = self.module.text
-        if "sharding" not in text and "manual_computation" not in text:
+        if not any(word in text for word in _ANNOTATION_WORDS):
             return
         for op in self._annotated_ops():
             self._declare_op(op)

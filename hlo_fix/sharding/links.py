@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
-from hlo_fix.ir.attributes import parse_int_pair, parse_struct, parse_ints
+from hlo_fix.ir.attributes import parse_int_pair, parse_ints, parse_struct
+from hlo_fix.ir.shapes import reshape_groups
 
 if TYPE_CHECKING:
     from hlo_fix.ir.model import Op, Value
@@ -98,29 +99,9 @@ def _reshape(op: "Op") -> Iterator[Link]:
     """Group dims by equal running products; within a group the major dims carry the sharding."""
     operand, result = op.operands[0], op.results[0]
     so, sr = _shape(operand), _shape(result)
-    if so is None or sr is None or None in so or None in sr:
-        return
-    i = j = 0
-    while i < len(so) and j < len(sr):
-        if so[i] == 1:
-            i += 1
-            continue
-        if sr[j] == 1:
-            j += 1
-            continue
-        yield operand, i, result, j
-        pi, pj = so[i], sr[j]
-        i += 1
-        j += 1
-        while pi != pj:
-            if pi < pj and i < len(so):
-                pi *= so[i]
-                i += 1
-            elif pj < pi and j < len(sr):
-                pj *= sr[j]
-                j += 1
-            else:
-                return
+    groups = reshape_groups(so, sr) if so is not None and sr is not None else None
+    for source_dims, result_dims in groups or ():
+        yield operand, source_dims[0], result, result_dims[0]
 
 
 def _concatenate(op: "Op") -> Iterator[Link]:
@@ -135,15 +116,29 @@ def _concatenate(op: "Op") -> Iterator[Link]:
 
 
 def _reduce(op: "Op") -> Iterator[Link]:
+    """A variadic reduce (argmax reduces values and indices together) walks one iteration space: its inputs line
+    up dim by dim, and every result has the inputs' kept dims."""
     dims = set(op.attributes.ints("dimensions") or [])
+    inputs = reduce_inputs(op)
+    for other in inputs[1:]:
+        yield from _identity(inputs[0], other)
+    so = _shape(inputs[0]) if inputs else None
+    if so is None:
+        return
+    kept = [d for d in range(len(so)) if d not in dims]
+    for operand in inputs:
+        for result in op.results:
+            for j, d in enumerate(kept):
+                yield operand, d, result, j
+
+
+def reduce_inputs(op: "Op") -> list["Value"]:
+    """The reduced operands of a reduce. The pretty form interleaves them with their inits
+    (`stablehlo.reduce(%a init: %c0), (%b init: %c1)`); the generic form lists all inputs, then all inits."""
     count = len(op.results)
-    for operand, result in zip(op.operands[:count], op.results):
-        so = _shape(operand)
-        if so is None:
-            continue
-        kept = [d for d in range(len(so)) if d not in dims]
-        for j, d in enumerate(kept):
-            yield operand, d, result, j
+    if " init: " in op.own_text:
+        return op.operands[0::2][:count]
+    return op.operands[:count]
 
 
 def _dot_general(op: "Op") -> Iterator[Link]:
@@ -302,14 +297,50 @@ def _call_links(op: "Op", calls: CallGraph) -> Iterator[Link]:
 
 
 def _return_links(op: "Op", calls: CallGraph) -> Iterator[Link]:
-    function = op.parent_op
-    if function is None or function.name != "func.func":
+    """What a region returns becomes its op's results: a function's call sites, a while body's loop results, a
+    case/if branch's results."""
+    parent = op.parent_op
+    if parent is None:
         return
-    from hlo_fix.ir.attributes import symbol_name
+    if parent.name == "func.func":
+        from hlo_fix.ir.attributes import symbol_name
 
-    for call in calls.sites.get(symbol_name(function), ()):
-        for operand, result in zip(op.operands, call.results):
+        for call in calls.sites.get(symbol_name(parent), ()):
+            for operand, result in zip(op.operands, call.results):
+                yield from _identity(operand, result)
+        return
+    if parent.name == "stablehlo.while" and op.parent is not parent.regions[-1]:
+        return  # the condition returns the loop predicate
+    if parent.name in ("stablehlo.while", "stablehlo.case", "stablehlo.if"):
+        for operand, result in zip(op.operands, parent.results):
             yield from _identity(operand, result)
+        if parent.name == "stablehlo.while":
+            for region in parent.regions:
+                for operand, argument in zip(op.operands, region.arguments):
+                    yield from _identity(operand, argument)
+
+
+def call_graph(module) -> "CallGraph":
+    """The module's call graph, built once."""
+    graph = getattr(module, "_call_graph", None)
+    if graph is None:
+        graph = module._call_graph = CallGraph(module)
+    return graph
+
+
+def call_argument(argument: "Value") -> "Value | None":
+    """The value passed for a function argument when the function has exactly one call site."""
+    owner = argument.owner
+    if owner is None or owner.name != "func.func" or not owner.regions:
+        return None
+    region = owner.regions[0]
+    if argument not in region.arguments:
+        return None
+    position = region.arguments.index(argument)
+    sites = call_graph(owner.module).sites.get(owner.attributes.symbol() or "", [])
+    if len(sites) != 1 or position >= len(sites[0].operands):
+        return None
+    return sites[0].operands[position]
 
 
 _HANDLERS = {

@@ -29,7 +29,11 @@ def parse_tensor_shardings(text: str, meshes: dict[str, Mesh]) -> list[TensorSha
             mesh = _mesh_of(tokens, i + 1, meshes)
             if mesh is None:
                 continue
-            dims_open = next((j for j in range(i + 1, len(tokens)) if tokens[j].type == "LSQB"), None)
+            # An inline `mesh<["x"=2]>` has brackets of its own: the dims list starts after it.
+            after = i + 2
+            if tokens[i + 1].type == "BARE_ID" and after < len(tokens) and tokens[after].type == "LESSTHAN":
+                after = matching_close(tokens, after) + 1
+            dims_open = next((j for j in range(after, len(tokens)) if tokens[j].type == "LSQB"), None)
             if dims_open is None:
                 continue
             found.append(_dims(tokens, dims_open, mesh))
