@@ -161,7 +161,7 @@ def settings_options(command: Callable) -> Callable:
         click.option("--index-float", type=click.Choice(INDEX_FLOATS),
                      help="Float type flat indices must be exact in (default: bf16)."),
         click.option("--unsafe-fixes/--no-unsafe-fixes", default=None,
-                     help="Count unsafe fixes as available (`[*]`)."),
+                     help="Treat unsafe fixes as applicable: `fix` applies them, `lint` marks them `[*]`."),
     ]
     for option in reversed(options):
         command = option(command)

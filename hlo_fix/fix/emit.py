@@ -62,6 +62,8 @@ class Emitter:
     def finish(self, final_name: str | None = None) -> list[str]:
         """The emitted lines; the last op defines `final_name` instead of its fresh name when given."""
         suffix = f" {self.location}" if self.location else ""
+        if final_name is not None and self._ops:
+            self.names.give_back(self._ops[-1][0])
         lines = []
         for i, (name, body) in enumerate(self._ops):
             if final_name is not None and i == len(self._ops) - 1:
@@ -95,9 +97,19 @@ class Emitter:
             f"stablehlo.transpose {value.name}, dims = {_ints(permutation)} : ({value.type}) -> {result}", result
         )
 
+    def slice(self, value: Typed, starts, limits) -> Typed:
+        """`stablehlo.slice %x [0:64, 2:3]` (unit strides)."""
+        result = tensor([hi - lo for lo, hi in zip(starts, limits)], value.element_type)
+        ranges = ", ".join(f"{lo}:{hi}" for lo, hi in zip(starts, limits))
+        return self._op(f"stablehlo.slice {value.name} [{ranges}] : ({value.type}) -> {result}", result)
+
     def convert(self, value: Typed, element_type: str) -> Typed:
         result = value.type.with_element_type(element_type)
         return self._op(f"stablehlo.convert {value.name} : ({value.type}) -> {result}", result)
+
+    def bitcast_convert(self, value: Typed, element_type: str) -> Typed:
+        result = value.type.with_element_type(element_type)
+        return self._op(f"stablehlo.bitcast_convert {value.name} : ({value.type}) -> {result}", result)
 
     def clamp(self, low: Typed, value: Typed, high: Typed) -> Typed:
         return self._op(
@@ -122,7 +134,11 @@ class Emitter:
         )
 
     def add(self, lhs: Typed, rhs: Typed) -> Typed:
-        return self._op(f"stablehlo.add {lhs.name}, {rhs.name} : {lhs.type}", lhs.type)
+        return self.binary("add", lhs, rhs)
+
+    def binary(self, name: str, lhs: Typed, rhs: Typed) -> Typed:
+        """An elementwise op of two same-typed values: `add`, `maximum`, `minimum`."""
+        return self._op(f"stablehlo.{name} {lhs.name}, {rhs.name} : {lhs.type}", lhs.type)
 
     def reduce(self, value: Typed, init: Typed, reducer: str, dims) -> Typed:
         """The compact one-line form: `stablehlo.reduce(%x init: %c) applies stablehlo.add across ...`."""

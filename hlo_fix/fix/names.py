@@ -25,6 +25,7 @@ class NameAllocator:
     def __init__(self, text: str):
         self.taken = {match.split("#", 1)[0] for match in _value_name_pattern().findall(text)}
         self.counter = 0
+        self._last: tuple[str | None, int] = (None, 0)
 
     def fresh(self) -> str:
         while True:
@@ -32,4 +33,12 @@ class NameAllocator:
             self.counter += 1
             if name not in self.taken:
                 self.taken.add(name)
+                self._last = (name, self.counter - 1)
                 return name
+
+    def give_back(self, name: str) -> None:
+        """Return the most recent name unused (the op that was to define it took an existing name instead)."""
+        if self._last[0] == name:
+            self.taken.discard(name)
+            self.counter = self._last[1]
+            self._last = (None, 0)

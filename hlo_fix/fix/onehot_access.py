@@ -2,11 +2,12 @@
 
 The supported form is the one exporters print for `x[arange(B)[:, None], idx]` (and its scatter twin): an index
 vector built by a `concatenate` along `index_vector_dim` whose pieces are exact row iotas (one per batch dim,
-`values.iota_dim`) and exactly one data piece, the column into the expert axis E; every operand dim addressed,
-one element per index (slice sizes 1, no offset/window dims, no batching dims). Then
+`values.iota_dim`) and exactly one data piece, the column into the expert axis E; every indexed dim read one
+element at a time, no batching dims. A gather may also take whole slices along dims it does not index (an
+embedding row `x[rows, idx]` from `[B, E, D]`: offset dims); a scatter must address single elements. Then
 
-    out[i] = X[rows(i), column[i]]      (gather; the column clamped to [0, E-1])
-    base[rows(i), column[i]] op= upd[i] (scatter; an out-of-range column is skipped)
+    out[i, ...] = X[rows(i), column[i], ...]   (gather; the column clamped to [0, E-1])
+    base[rows(i), column[i]] op= upd[i]        (scatter; an out-of-range column is skipped)
 
 where `i` runs over the index's batch dims. Each row dim of X pairs with the index batch dim its iota runs
 over; the other index batch dims (K) are "free".
@@ -43,7 +44,8 @@ class OneHotAccess:
     column_piece: "Value"  # the data piece of the concatenate (batch_shape with a size-1 dim at ivd)
     index_vector_dim: int
     updates: "Value | None" = None  # scatter only
-    notes: list[str] = field(default_factory=list)
+    window_dims: list[int] = field(default_factory=list)  # gather: operand dims taken whole (not indexed)
+    offset_dims: list[int] = field(default_factory=list)  # gather: where the window dims land in the result
 
     @property
     def experts(self) -> int:
@@ -65,16 +67,29 @@ def gather_access(op: "Op") -> OneHotAccess:
     numbers = gather_numbers(op)
     table, indices = op.operands
     rank = _rank(table)
-    if numbers.get("offset_dims") or numbers.get("operand_batching_dims"):
-        raise Unsupported("gather with offset or batching dims")
-    if sorted(numbers.get("collapsed_slice_dims", [])) != list(range(rank)):
-        raise Unsupported("gather that keeps a slice dim")
-    if op.attributes.ints("slice_sizes") != [1] * rank:
-        raise Unsupported("gather of slices larger than one element")
-    access = _access(op, table, indices, numbers.get("start_index_map", []), numbers.get("index_vector_dim", [0])[0])
-    if shape_of(op.results[0]) != access.batch_shape:
-        raise Unsupported("gather result shape differs from the index batch shape")
+    index_map = numbers.get("start_index_map", [])
+    if numbers.get("operand_batching_dims"):
+        raise Unsupported("gather with batching dims")
+    windows = [d for d in range(rank) if d not in index_map]
+    offset_dims = numbers.get("offset_dims", [])
+    if sorted(numbers.get("collapsed_slice_dims", [])) != sorted(index_map) or len(offset_dims) != len(windows):
+        raise Unsupported("gather that keeps an indexed slice dim")
+    sizes = op.attributes.ints("slice_sizes")
+    table_shape = shape_of(table)
+    if sizes != [table_shape[d] if d in windows else 1 for d in range(rank)]:
+        raise Unsupported("gather of partial slices")
+    access = _access(op, table, indices, index_map, numbers.get("index_vector_dim", [0])[0])
+    access.window_dims, access.offset_dims = windows, sorted(offset_dims)
+    if shape_of(op.results[0]) != _gather_result_shape(access, table_shape):
+        raise Unsupported("gather result shape differs from its index batch shape and windows")
     return access
+
+
+def _gather_result_shape(access: OneHotAccess, table_shape) -> tuple[int, ...]:
+    batch = iter(access.batch_shape)
+    windows = iter(table_shape[d] for d in access.window_dims)
+    rank = len(access.batch_shape) + len(access.window_dims)
+    return tuple(next(windows) if r in access.offset_dims else next(batch) for r in range(rank))
 
 
 def scatter_access(op: "Op") -> OneHotAccess:
@@ -88,6 +103,8 @@ def scatter_access(op: "Op") -> OneHotAccess:
     if sorted(numbers.get("inserted_window_dims", [])) != list(range(rank)):
         raise Unsupported("scatter of windows larger than one element")
     index_map = numbers.get("scatter_dims_to_operand_dims", [])
+    if sorted(index_map) != list(range(rank)):
+        raise Unsupported("not every operand dim is indexed")
     access = _access(op, table, indices, index_map, numbers.get("index_vector_dim", [0])[0])
     if shape_of(updates) != access.batch_shape:
         raise Unsupported("scatter updates shape differs from the index batch shape")
@@ -107,8 +124,8 @@ def _access(op: "Op", table: "Value", indices: "Value", index_map: list[int], iv
     index_shape = shape_of(indices)
     if index_shape is None or ivd >= len(index_shape) or index_shape[ivd] != len(index_map):
         raise Unsupported("index vector dim is not an explicit dim of the index")
-    if sorted(index_map) != list(range(rank)):
-        raise Unsupported("not every operand dim is indexed")
+    if len(set(index_map)) != len(index_map) or any(not 0 <= d < rank for d in index_map):
+        raise Unsupported("index map is not a set of operand dims")
     batch_shape = tuple(n for d, n in enumerate(index_shape) if d != ivd)
     pieces = _concatenated_pieces(indices, ivd)
     if len(pieces) != len(index_map):
@@ -141,6 +158,8 @@ def _concatenated_pieces(indices: "Value", ivd: int) -> list["Value"]:
     axis = dims_attribute(op, "dimension", "dim")
     if axis is None or axis[:1] != [ivd]:
         return []
-    if any((shape_of(v) or (None,) * (ivd + 1))[ivd] != 1 for v in op.operands):
-        return []
+    for piece in op.operands:
+        shape = shape_of(piece)
+        if shape is None or len(shape) <= ivd or shape[ivd] != 1:
+            return []
     return list(op.operands)

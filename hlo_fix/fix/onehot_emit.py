@@ -1,16 +1,18 @@
 """The one-hot building blocks the gather and scatter rewrites share.
 
     mask[i, t] = (column[i] == t)          t an iota along a new last axis of size E (the expert axis)
-    gather:  out[i] = sum_t X[rows(i), t] * mask[i, t]     (dot) or a select + reduce over t (select)
-    scatter: hit[r, t] = any over free i of mask; contribution[r, t] = sum over free i of upd[i] * mask[i, t]
+    gather:  out[i] = X[rows(i), t] for the one t the mask selects
+    scatter: hit[r, t] = any over free i of mask; contribution[r, t] = the update(s) of the free i selecting t
 
-Two ways to contract (`strategy`):
-- "dot": `dot_general` with `precision = [HIGHEST, HIGHEST]`. Exact for finite values, but `0 * inf` and
-  `0 * nan` of unselected entries are NaN, and a selected `-0.0` comes back as `+0.0` (it is summed with `+0.0`
-  products).
-- "select": `select(mask, x, -0.0)` then `reduce add` with init `-0.0`. `-0.0` is the exact identity of IEEE
-  addition, so a sum of one selected value and any number of `-0.0` is that value, bit for bit, for every
-  value including `-0.0`, infinities and NaN. Integers use 0, booleans `or` with false.
+Two ways to pick the selected value (`strategy`):
+- "dot": `dot_general` with `precision = [HIGHEST, HIGHEST]`, the one-hot converted to X's type. Exact for
+  finite values, but `0 * inf` and `0 * nan` of unselected entries are NaN, and a selected `-0.0` comes back as
+  `+0.0` (it is summed with `+0.0` products).
+- "select": `select(mask, bits, 0)` and an integer `reduce add` over the bits of the values (`bitcast_convert`
+  for floats). Exactly one entry is selected, so the result is its bits, whatever they are (`-0.0`, infinities,
+  NaN payloads) and in whatever order or with whatever accumulators the backend reduces. (A float `reduce add`
+  with `-0.0` as its identity is not enough: XLA's CPU row reduction starts some accumulators at `+0.0`.)
+Integer sums with possibly repeated indices (scatter-add) use an integer `reduce add`, exact in any order.
 """
 
 from __future__ import annotations
@@ -23,18 +25,6 @@ from hlo_fix.fix.values import integer_range
 if TYPE_CHECKING:
     from hlo_fix.fix.onehot_access import OneHotAccess
     from hlo_fix.fix.rewriter import Rewriter
-
-
-def neutral_literal(element_type: str) -> str:
-    if element_type == "i1":
-        return "false"
-    if integer_range(element_type) is not None:
-        return "0"
-    return "-0.000000e+00"
-
-
-def reducer(element_type: str) -> str:
-    return "or" if element_type == "i1" else "add"
 
 
 def is_integer(element_type: str) -> bool:
@@ -66,40 +56,71 @@ def one_hot_mask(em: Emitter, column: Typed, experts: int, *, clamp: bool) -> Ty
     return em.compare("EQ", spread, positions)
 
 
-def select_or_neutral(em: Emitter, mask: Typed, values: Typed) -> Typed:
-    """`values` where the mask is set, the reduction's identity elsewhere."""
-    neutral = em.constant(neutral_literal(values.element_type), values.element_type)
-    fill = em.broadcast_in_dim(neutral, values.shape, [])
-    return em.select(mask, values, fill)
+def bits_type(element_type: str) -> str | None:
+    """The unsigned integer type of a float's bits (`f32` -> `ui32`); None for integers and booleans."""
+    if integer_range(element_type) is not None:
+        return None
+    width = 8 if element_type.startswith("f8") else int("".join(c for c in element_type if c.isdigit()))
+    return f"ui{width}"
 
 
-def reduce_neutral(em: Emitter, values: Typed, dims) -> Typed:
-    neutral = em.constant(neutral_literal(values.element_type), values.element_type)
-    return em.reduce(values, neutral, reducer(values.element_type), list(dims))
+def masked_pick(em: Emitter, mask: Typed, values: Typed, dims) -> Typed:
+    """The value the mask selects along `dims` (at most one), all bits kept; zero bits where none is selected."""
+    element_type = values.element_type
+    as_bits = bits_type(element_type)
+    bits = em.bitcast_convert(values, as_bits) if as_bits is not None else values
+    boolean = bits.element_type == "i1"
+    zero = em.constant("false" if boolean else "0", bits.element_type)
+    chosen = em.select(mask, bits, em.broadcast_in_dim(zero, bits.shape, []))
+    # An integer sum of one value and zeros is that value; unlike `or`, XLA's SPMD partitioner can all-reduce it
+    # when E is sharded.
+    picked = em.reduce(chosen, zero, "or" if boolean else "add", list(dims)) if dims else chosen
+    return em.bitcast_convert(picked, element_type) if as_bits is not None else picked
+
+
+def masked_total(em: Emitter, mask: Typed, values: Typed, dims) -> Typed:
+    """The integer sum along `dims` of the values the mask selects (exact in any order: wrapping addition)."""
+    zero = em.constant("0", values.element_type)
+    chosen = em.select(mask, values, em.broadcast_in_dim(zero, values.shape, []))
+    return em.reduce(chosen, zero, "add", list(dims)) if dims else chosen
 
 
 def gather_rows(em: Emitter, table: Typed, mask: Typed, access: "OneHotAccess", strategy: str) -> Typed:
-    """out[i] = X[rows(i), column[i]], in the gather's result layout (the index batch dims in order)."""
+    """out[i, w] = X[rows(i), column[i], w], in the gather's result layout (index batch dims in order, the
+    window dims at their offset dims)."""
     n = len(access.batch_shape)
+    windows = access.window_dims
     if strategy == "select" or table.element_type == "i1":
+        # Work in [i..., E, w...]: the table spread over the index batch dims, the mask over the windows.
         position = {r.operand_dim: r.batch_dim for r in access.rows}
         position[access.expert_dim] = n
-        spread = em.broadcast_in_dim(table, mask.shape, [position[d] for d in range(len(table.shape))])
-        return reduce_neutral(em, select_or_neutral(em, mask, spread), [n])
-    weights = em.convert(mask, table.element_type)
-    product = em.dot_general(
-        table,
-        weights,
-        lhs_batch=[r.operand_dim for r in access.rows],
-        rhs_batch=[r.batch_dim for r in access.rows],
-        lhs_contract=[access.expert_dim],
-        rhs_contract=[n],
-        element_type=table.element_type,
-    )
-    # dot_general puts the batch dims first, then the free index dims: back to the index's order.
-    order = [r.batch_dim for r in access.rows] + access.free_dims
-    permutation = [order.index(d) for d in range(n)]
-    return product if permutation == list(range(n)) else em.transpose(product, permutation)
+        position.update({d: n + 1 + k for k, d in enumerate(windows)})
+        shape = (*mask.shape, *(table.shape[d] for d in windows))
+        spread = em.broadcast_in_dim(table, shape, [position[d] for d in range(len(table.shape))])
+        full_mask = em.broadcast_in_dim(mask, shape, range(n + 1)) if windows else mask
+        picked = masked_pick(em, full_mask, spread, [n])
+        layout = [("i", d) for d in range(n)] + [("w", k) for k in range(len(windows))]
+    else:
+        weights = em.convert(mask, table.element_type)
+        picked = em.dot_general(
+            table,
+            weights,
+            lhs_batch=[r.operand_dim for r in access.rows],
+            rhs_batch=[r.batch_dim for r in access.rows],
+            lhs_contract=[access.expert_dim],
+            rhs_contract=[n],
+            element_type=table.element_type,
+        )
+        # dot_general's result: the batch dims, then the table's free (window) dims, then the free index dims.
+        layout = [("i", r.batch_dim) for r in access.rows] + [("w", k) for k in range(len(windows))]
+        layout += [("i", d) for d in access.free_dims]
+    batch = iter(range(n))
+    windows_in_order = iter(range(len(windows)))
+    wanted = [
+        ("w", next(windows_in_order)) if r in access.offset_dims else ("i", next(batch)) for r in range(len(layout))
+    ]
+    permutation = [layout.index(tag) for tag in wanted]
+    return picked if permutation == list(range(len(layout))) else em.transpose(picked, permutation)
 
 
 def any_hit(em: Emitter, mask: Typed, access: "OneHotAccess") -> Typed:
@@ -110,14 +131,20 @@ def any_hit(em: Emitter, mask: Typed, access: "OneHotAccess") -> Typed:
     return em.reduce(mask, false, "or", access.free_dims)
 
 
-def scattered_sum(em: Emitter, updates: Typed, mask: Typed, access: "OneHotAccess", strategy: str) -> Typed:
-    """contribution[rows..., t] = sum over the free index positions selecting t of their updates."""
+def scattered_sum(
+    em: Emitter, updates: Typed, mask: Typed, access: "OneHotAccess", strategy: str, *, at_most_one: bool
+) -> Typed:
+    """contribution[rows..., t]: the updates of the free index positions that select t, summed (`at_most_one`:
+    the caller knows at most one does, so the select strategy can pick its bits)."""
     rows = [r.batch_dim for r in access.rows]
-    if strategy == "select" or updates.element_type == "i1":
+    element_type = updates.element_type
+    if strategy == "select" or element_type == "i1":
         spread = em.broadcast_in_dim(updates, mask.shape, range(len(updates.shape)))
-        chosen = select_or_neutral(em, mask, spread)
-        return reduce_neutral(em, chosen, access.free_dims) if access.free_dims else chosen
-    weights = em.convert(mask, updates.element_type)
+        if at_most_one or element_type == "i1":
+            return masked_pick(em, mask, spread, access.free_dims)
+        if is_integer(element_type):
+            return masked_total(em, mask, spread, access.free_dims)
+    weights = em.convert(mask, element_type)
     return em.dot_general(
         updates,
         weights,
@@ -125,7 +152,7 @@ def scattered_sum(em: Emitter, updates: Typed, mask: Typed, access: "OneHotAcces
         rhs_batch=rows,
         lhs_contract=access.free_dims,
         rhs_contract=access.free_dims,
-        element_type=updates.element_type,
+        element_type=element_type,
     )
 
 

@@ -50,13 +50,14 @@ def op_location(op: "Op") -> Location | None:
     if at < 0:
         return None
     resolver = _Resolver(op.module)
-    if text.startswith("loc(#", at) and text.endswith(")") and text.find(")", at) == len(text) - 1:
-        # The common `loc(#loc12)`: straight to the alias table.
-        return resolver.alias(text[at + 4 : -1])
     try:
+        if text.startswith("loc(#", at) and text.endswith(")") and text.find(")", at) == len(text) - 1:
+            # The common `loc(#loc12)`: straight to the alias table.
+            return resolver.alias(text[at + 4 : -1])
         tokens = tokenize(text[at:], strict=False)
         return resolver.location(tokens, 0)[0]
     except (ParseError, IndexError, ValueError):
+        # A damaged location is no reason to fail a lint: the finding just names no Python line.
         return None
 
 

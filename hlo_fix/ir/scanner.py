@@ -438,7 +438,8 @@ def read_module(text: str, filename: str = "<input>") -> Module:
     if not text.strip():
         raise ParseError("empty input: expected a module or a function", 1, 1, filename)
     # The reader allocates a few objects per op and frees none: the cyclic collector would only rescan them
-    # (it took half the time on large modules). Freezing moves them out of later collections too.
+    # (it took half the time on large modules). Callers that go on working on the module keep it off too
+    # (`hlo_fix.lint.checker.lint_text`).
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -453,7 +454,6 @@ def read_module(text: str, filename: str = "<input>") -> Module:
         raise
     finally:
         if collecting:
-            gc.freeze()
             gc.enable()
     return module
 

@@ -25,9 +25,10 @@ class TensorType:
     def rank(self) -> int:
         return len(self.shape)
 
-    @property
+    @functools.cached_property
     def is_static(self) -> bool:
-        return all(d is not None for d in self.shape)
+        # Cached: types are shared (parse_type is memoized) and asked about on every rewrite match.
+        return None not in self.shape
 
     @property
     def num_elements(self) -> int | None:

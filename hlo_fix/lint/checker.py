@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
+
 from hlo_fix.ir.scanner import read_module
 from hlo_fix.lint.context import LintContext
 from hlo_fix.lint.finding import Finding
@@ -26,10 +29,24 @@ def lint_text(
 ) -> list[Finding]:
     """Findings for one module's text; raises ParseError (with line and column) for text that is not a module.
     `strict` runs the complete grammar over the whole text first (slower; the fast reader skips op bodies)."""
-    if strict:
-        from hlo_fix.ir.strict import read_module_strict
+    with collector_paused():
+        if strict:
+            from hlo_fix.ir.strict import read_module_strict
 
-        module = read_module_strict(text, filename)
-    else:
-        module = read_module(text, filename)
-    return lint_module(module, settings, filename)
+            module = read_module_strict(text, filename)
+        else:
+            module = read_module(text, filename)
+        return lint_module(module, settings, filename)
+
+
+@contextlib.contextmanager
+def collector_paused():
+    """Lint allocates hundreds of thousands of long-lived objects and little garbage: the cyclic collector would
+    rescan them again and again. It runs again once the module is done with (and frees its cycles)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()

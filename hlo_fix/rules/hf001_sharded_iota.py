@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from hlo_fix.fix.registry import available_fix
 from hlo_fix.lint.finding import Finding
 from hlo_fix.rules.base import Rule
 from hlo_fix.rules.context_checks import in_manual_computation
@@ -38,13 +39,16 @@ class ShardedIota(Rule):
     (e.g. pass them in as an argument).
 
     ## Fix safety
-    `hlo-fix fix` support for this rule is planned; until then the fix is manual.
+    Safe: `hlo-fix fix` adds the replicated sharding (Shardy) or the `@Sharding` custom call, which takes over
+    the iota's name so its users are unchanged (GSPMD). A sharding annotation changes where values live, not
+    what they are. An iota that already carries a sharding of its own is left to you.
     """
 
     code = "HF001"
     name = "sharded-iota"
     severity = "error"
     summary = "iota over a dimension that is sharded across devices"
+    fix_applicability = "safe"
 
     def check(self, ctx) -> Iterator[Finding]:
         sharding = analysis(ctx)
@@ -62,4 +66,4 @@ class ShardedIota(Rule):
                 f"iota over dim {dim}, which is {describe_sharding(found)}: a backend that localizes it counts "
                 f"from 0 on every shard instead of the shard's offset; mark the iota replicated"
             )
-            yield ctx.finding(self, op, message)
+            yield ctx.finding(self, op, message, fix=available_fix(ctx, self.code, op))

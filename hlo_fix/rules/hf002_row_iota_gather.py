@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from hlo_fix.fix.registry import available_fix
 from hlo_fix.lint.finding import Finding
 from hlo_fix.rules.base import Rule
 from hlo_fix.rules.row_iota import describe_sharding, hazards_by_op, severity_for
@@ -44,13 +45,28 @@ class RowIotaGather(Rule):
     `jnp.take_along_axis(x, idx, axis=1)`, which lowers without an iota.
 
     ## Fix safety
-    `hlo-fix fix` support for this rule is planned; until then the fix is manual.
+    `hlo-fix fix` clamps the index to `[0, E-1]` first, as gather clamps its start indices, so every index value
+    (past either end, negative after normalization) reads what the gather read. The contraction depends on
+    `--gather-strategy`:
+
+    - `dot` (the default): `dot_general` with `precision = [HIGHEST, HIGHEST]`. Unsafe for float tables: a NaN
+      or Inf anywhere else in the row turns the result into NaN (`0 * Inf`), and a selected `-0.0` comes back as
+      `+0.0`. Finite values are exact. Applied only with `--unsafe-fixes`.
+    - `select`: `select(one_hot, bits(x), 0)` and an integer `reduce add` over E of the values' bits
+      (`bitcast_convert`), which returns the one selected entry's bits. Safe: bit-identical for every value,
+      `-0.0`, Inf and NaN payloads included, whatever order the backend reduces in.
+
+    Integer tables are exact with either strategy (safe). Whole slices along dims the index does not address
+    (an embedding row from `[B, E, D]`) come along. A gather the rewrite does not cover (partial slices, several
+    data components, an index vector not built by a concatenate, a row iota that is offset or scaled, shapes
+    that do not line up) has no automatic fix.
     """
 
     code = "HF002"
     name = "row-iota-gather"
     severity = "error"
     summary = "gather whose index concatenates an iota over a batch dimension with data indices"
+    fix_applicability = "unsafe"
 
     def check(self, ctx) -> Iterator[Finding]:
         for group in hazards_by_op(ctx, "gather", flat=False):
@@ -62,4 +78,5 @@ class RowIotaGather(Rule):
                 f"of its index ({where}); a backend that localizes the iota reads the wrong rows on every shard "
                 f"but the first: use a one-hot compare over the indexed axis and dot_general"
             )
-            yield ctx.finding(self, hazard.access.op, message, severity=severity_for(hazard))
+            fix = available_fix(ctx, self.code, hazard.access.op)
+            yield ctx.finding(self, hazard.access.op, message, severity=severity_for(hazard), fix=fix)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from hlo_fix.fix.registry import available_fix
 from hlo_fix.lint.finding import Finding
 from hlo_fix.rules.base import Rule
 from hlo_fix.rules.row_iota import describe_sharding, hazards_by_op, severity_for
@@ -40,14 +41,31 @@ class RowIotaScatter(Rule):
     contraction of the updates (`einsum`).
 
     ## Fix safety
-    `hlo-fix fix` support for this rule is planned; until then the fix is manual. A rewrite of a scatter-set with
-    per-element updates is only exact when each row's indices are distinct (true for top-k outputs).
+    `hlo-fix fix` builds the one-hot mask without clamping: scatter skips an out-of-range index, and such an index
+    matches no position of the mask either. XLA applies repeated indices in index order (the last `set` wins,
+    `add`s accumulate in order; StableHLO leaves the order to the implementation), and each rewrite keeps that:
+
+    - `set` with a splat constant (`.set(1.0)`, `scatter_(1, idx, 1)`): `select(any over K of the mask, c,
+      base)`. Safe.
+    - `set` with per-element updates: the last position along K that hits each entry is found (`reduce
+      maximum`), and its update selected. Safe with `--gather-strategy select` (the update's bits are picked);
+      unsafe with `dot`, where NaN/Inf updates elsewhere in the row turn into NaN and `-0.0` into `+0.0`.
+    - `add` with indices that are distinct per row (the indices of a top_k): `select(hit, base +
+      one-hot sum of the updates, base)`. Safe with `select` (or for integers); unsafe with `dot`.
+    - `add` with possibly repeated indices: one index position at a time, `select(hit_k, acc + upd_k, acc)`, in
+      index order, for K up to 64. Safe. Integer adds use one sum (integer addition is exact in any order).
+    - `max` / `min` (`.at[...].max(v)`): as `add`, with `maximum` / `minimum` (no fix beyond K = 64 when indices
+      may repeat).
+
+    Larger K with repeated indices, or several free index dims, fall back to the one-hot sum: unsafe, exact only
+    when each row's indices are distinct. Scatters of windows (`update_window_dims`) have no automatic fix.
     """
 
     code = "HF003"
     name = "row-iota-scatter"
     severity = "error"
     summary = "scatter whose index concatenates an iota over a batch dimension with data indices"
+    fix_applicability = "unsafe"
 
     def check(self, ctx) -> Iterator[Finding]:
         for group in hazards_by_op(ctx, "scatter", flat=False):
@@ -59,4 +77,5 @@ class RowIotaScatter(Rule):
                 f"of its index ({where}); a backend that localizes the iota writes the wrong rows on every shard "
                 f"but the first: build a one-hot mask over the indexed axis and select"
             )
-            yield ctx.finding(self, hazard.access.op, message, severity=severity_for(hazard))
+            fix = available_fix(ctx, self.code, hazard.access.op)
+            yield ctx.finding(self, hazard.access.op, message, severity=severity_for(hazard), fix=fix)

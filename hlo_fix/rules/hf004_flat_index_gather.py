@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from hlo_fix.fix.registry import available_fix
 from hlo_fix.lint.finding import Finding
 from hlo_fix.rules.base import Rule
 from hlo_fix.rules.row_iota import describe_sharding, hazards_by_op, op_label, severity_for
@@ -35,13 +36,18 @@ class FlatIndexGather(Rule):
     `idx[..., None] == jnp.arange(E)`), or `jnp.take_along_axis(x, idx, axis=1)`.
 
     ## Fix safety
-    `hlo-fix fix` support for this rule is planned; until then the fix is manual.
+    Unsafe. `hlo-fix fix` undoes the flattening (the table back to its `[B, E]` source, the index back to `idx`)
+    and rewrites the result as HF002 does. For columns in `[0, E)` the result is bit-identical, but the flat form
+    reads a neighbouring row for a column outside that range (`b * E + E` is row `b + 1`), which a per-row
+    one-hot cannot do: it clamps the column to its own row instead. With `--gather-strategy dot` a NaN or Inf
+    elsewhere in the row also shows up as NaN (see HF002). Only rank-2 tables are rewritten, and only gathers.
     """
 
     code = "HF004"
     name = "flat-index-gather"
     severity = "error"
     summary = "gather from a flattened table indexed by row * E + col with a row iota"
+    fix_applicability = "unsafe"
 
     def check(self, ctx) -> Iterator[Finding]:
         for group in [g for kind in ("gather", "scatter") for g in hazards_by_op(ctx, kind, flat=True)]:
@@ -53,4 +59,5 @@ class FlatIndexGather(Rule):
                 f"an iota over batch dim {hazard.term.dim} ({where}): wrong rows on every shard but the first, "
                 f"and the flat index is inexact in low-precision index math"
             )
-            yield ctx.finding(self, access.op, message, severity=severity_for(hazard))
+            fix = available_fix(ctx, self.code, access.op)
+            yield ctx.finding(self, access.op, message, severity=severity_for(hazard), fix=fix)

@@ -205,6 +205,8 @@ class ShardingAnalysis:
         if vid in self.manual_values:
             return None
         declared = self.declared.get(vid)
+        if declared is not None and declared.replicated:
+            return REPLICATED_DIM, True
         if declared is not None and dim < len(declared.dims):
             found = declared.dims[dim]
             if found.sharded:

@@ -9,7 +9,7 @@ from lark import Token, Tree
 from lark.exceptions import LarkError
 
 from hlo_fix.ir.grammar import gspmd_parser
-from hlo_fix.sharding.spec import MANUAL, REPLICATED, DimSharding, TensorSharding
+from hlo_fix.sharding.spec import MANUAL, REPLICATED, UNKNOWN, DimSharding, TensorSharding
 
 
 @functools.lru_cache(maxsize=1024)
@@ -30,7 +30,7 @@ def _shardings(node) -> list[TensorSharding]:
         return [s for child in node.children for s in _shardings(child)]
     if node.data == "simple":
         kind = node.children[0]
-        return [MANUAL if kind == "manual" else REPLICATED]
+        return [MANUAL if kind == "manual" else UNKNOWN if kind == "unknown" else REPLICATED]
     return [_tiled(node)]
 
 

@@ -32,6 +32,8 @@ class TensorSharding:
 
     dims: tuple[DimSharding, ...] = ()
     manual: bool = False
+    # GSPMD `{replicated}` / `{maximal ...}`: every dim is replicated, whatever the rank.
+    replicated: bool = False
 
     def dim(self, index: int) -> DimSharding:
         return self.dims[index] if 0 <= index < len(self.dims) else REPLICATED_DIM
@@ -41,7 +43,8 @@ class TensorSharding:
         return any(d.sharded for d in self.dims)
 
 
-REPLICATED = TensorSharding()
+REPLICATED = TensorSharding(replicated=True)
+UNKNOWN = TensorSharding()
 MANUAL = TensorSharding(manual=True)
 
 

@@ -1,0 +1,186 @@
+"""`hlo-fix fix PATH...`: rewrite modules in place (ruff's `check --fix` conventions).
+
+- `-o OUT` writes the one input's fixed module elsewhere; `-` as input writes the fixed module to stdout.
+- `--diff` prints a unified diff and writes nothing; `--show-fixes` lists what was fixed, per file.
+- `--unsafe-fixes` also applies fixes that can change a result for some input; `--gather-strategy` picks the
+  one-hot contraction (`dot`, or `select`, exact for every value).
+- `--verify` runs the rewrite against the original on XLA CPU first and refuses to write one that differs.
+- Writes are atomic; a file that cannot be read or parsed is never touched.
+
+Exit codes: 0 nothing left to report, 1 findings remain (or, with `--diff`, a file would change), 2 error.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass, field
+
+import click
+
+from hlo_fix.cli import (
+    EXIT_CLEAN,
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    MODULE_SUFFIX,
+    STDIN,
+    TRACEBACK_ENV,
+    collect_inputs,
+    print_error,
+    print_report,
+    print_warning,
+    settings_from_options,
+    settings_options,
+)
+from hlo_fix.errors import ConfigError, HloFixError
+from hlo_fix.fix.pattern import DEFAULT_STRATEGY, STRATEGIES
+from hlo_fix.lint.report import DEFAULT_FORMAT, FORMATS
+
+
+@dataclass
+class FixRun:
+    applied: dict[str, list] = field(default_factory=dict)  # file -> findings fixed
+    remaining: list = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+    would_change: int = 0
+    had_errors: bool = False
+
+
+@click.command("fix")
+@click.argument("paths", nargs=-1, type=click.Path())
+@settings_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the fixed module here (one input only).")
+@click.option("--diff", is_flag=True, help="Print a unified diff of the fixes and write nothing.")
+@click.option("--show-fixes", is_flag=True, help="List the fixes applied to each file.")
+@click.option("--gather-strategy", type=click.Choice(STRATEGIES), default=DEFAULT_STRATEGY, show_default=True,
+              help="One-hot contraction: `dot` (dot_general, HIGHEST precision) or `select` (select + reduce, "
+              "exact for NaN, Inf and -0.0 too).")
+@click.option("--verify", is_flag=True, help="Check each rewrite bit for bit on XLA CPU before writing it.")
+@click.option("--output-format", type=click.Choice(FORMATS), default=DEFAULT_FORMAT, show_default=True,
+              help="How to print the findings that remain.")
+@click.option("--stdin-filename", help="The name to report for the module read from `-`.")
+@click.option("-q", "--quiet", is_flag=True, help="Print remaining findings only, no summary.")
+@click.pass_context
+def fix_command(ctx: click.Context, paths, output, diff, show_fixes, gather_strategy, verify, output_format,
+                stdin_filename, quiet, **setting_options) -> None:
+    """Fix StableHLO modules in place (files, directories searched for *.mlir, or `-` for stdin)."""
+    try:
+        settings = settings_from_options(**setting_options)
+        if stdin_filename is not None and STDIN not in paths:
+            raise ConfigError("--stdin-filename needs `-` among the paths")
+        if output is not None and diff:
+            raise ConfigError("--output and --diff cannot be combined")
+    except HloFixError as exc:
+        print_error(exc)
+        ctx.exit(EXIT_ERROR)
+    inputs, path_errors = collect_inputs(paths, stdin_filename)
+    for error in path_errors:
+        print_error(error)
+    if output is not None and len(inputs) + len(path_errors) != 1:
+        print_error("--output needs exactly one input")
+        ctx.exit(EXIT_ERROR)
+    if not inputs and not path_errors and not quiet:
+        print_warning(f"no {MODULE_SUFFIX} files found under the given paths")
+    module_to_stdout = not diff and output is None and any(item.path is None for item in inputs)
+    run = FixRun(had_errors=bool(path_errors))
+    for item in inputs:
+        _fix_one(item, run, settings=settings, output=output, diff=diff, strategy=gather_strategy, verify=verify)
+    _report(run, settings, output_format=output_format, show_fixes=show_fixes, diff=diff, quiet=quiet,
+            to_stderr=module_to_stdout or diff)
+    if run.had_errors:
+        ctx.exit(EXIT_ERROR)
+    ctx.exit(EXIT_FINDINGS if run.remaining or (diff and run.would_change) else EXIT_CLEAN)
+
+
+def _fix_one(item, run: FixRun, *, settings, output, diff, strategy, verify) -> None:
+    from hlo_fix.fix.driver import fix_text
+
+    try:
+        text = item.read()
+        result = fix_text(text, item.name, settings, unsafe=settings.unsafe_fixes, strategy=strategy)
+        if result.changed and verify:
+            from hlo_fix.fix.verification import verification_failure
+
+            failure = verification_failure(text, result.new_text)
+            if failure is not None:
+                raise HloFixError(f"not written: {failure}")
+        if diff:
+            if result.changed:
+                run.would_change += 1
+                click.echo(_unified_diff(item.name, text, result.new_text), nl=False)
+        elif output is not None:
+            from hlo_fix.fix.atomic import write_atomically
+
+            write_atomically(output, result.new_text)
+        elif item.path is None:
+            click.echo(result.new_text, nl=False)
+        elif result.changed:
+            from hlo_fix.fix.atomic import write_atomically
+
+            write_atomically(item.path, result.new_text)
+    except HloFixError as exc:
+        print_error(exc, item.name)
+        run.had_errors = True
+        return
+    except OSError as exc:
+        print_error(f"cannot write: {exc.strerror or exc}", output or item.name)
+        run.had_errors = True
+        return
+    except Exception as exc:  # a bug in hlo-fix: one line, the file untouched, the other files go on
+        if os.environ.get(TRACEBACK_ENV):
+            raise
+        print_error(f"internal error ({type(exc).__name__}: {exc}); please report it", item.name)
+        run.had_errors = True
+        return
+    if result.applied:
+        run.applied[item.name] = result.applied
+    run.remaining += result.remaining
+    run.sources[item.name] = result.new_text
+
+
+def _unified_diff(name: str, before: str, after: str) -> str:
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True), after.splitlines(keepends=True), fromfile=name, tofile=name
+    )
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+
+
+def _report(run: FixRun, settings, *, output_format, show_fixes, diff, quiet, to_stderr) -> None:
+    from hlo_fix.lint.report.summary import fixable_line, plural
+
+    fixed = sum(len(found) for found in run.applied.values())
+    echo = lambda line: click.echo(line, err=to_stderr)  # noqa: E731
+    if not diff and run.remaining:
+        if to_stderr:
+            from hlo_fix.lint import report
+
+            context = report.ReportContext(sources=run.sources, unsafe_fixes=settings.unsafe_fixes, quiet=True)
+            click.echo(report.render(output_format, run.remaining, context), nl=False, err=True)
+        else:
+            print_report(run.remaining, output_format, sources=run.sources, unsafe_fixes=settings.unsafe_fixes,
+                         quiet=True)
+    if show_fixes and run.applied:
+        verb = "Would fix" if diff else "Fixed"
+        echo(f"{verb} {plural(fixed, 'finding')}:")
+        for name, found in sorted(run.applied.items()):
+            echo(f"- {name}:")
+            counts: dict[tuple[str, str], int] = {}
+            for finding in found:
+                counts[(finding.code, finding.name)] = counts.get((finding.code, finding.name), 0) + 1
+            for (code, name_), count in sorted(counts.items()):
+                echo(f"    {count} × {code} ({name_})")
+    if quiet or output_format not in ("full", "concise"):
+        return
+    if diff:
+        if fixed:
+            echo(f"Would fix {plural(fixed, 'finding')}.")
+        elif not run.had_errors:
+            echo("No fixes to apply.")
+        return
+    if run.remaining or fixed:
+        echo(f"Found {plural(fixed + len(run.remaining), 'finding')} ({fixed} fixed, {len(run.remaining)} remaining).")
+        hint = fixable_line(run.remaining, settings.unsafe_fixes)
+        if hint:
+            echo(hint)
+    elif not run.had_errors:
+        echo("All checks passed!")

@@ -1,0 +1,84 @@
+"""`fix_text`: lint, apply every applicable fix, and repeat until nothing changes (ruff's fix loop).
+
+One round applies the fixes of all findings at once (each replaces a different op) and drops the ops they left
+dead, so a row iota shared by a scatter and a gather goes once both are rewritten. Another round runs only if
+the first changed something, so a module that was already fixed comes back byte for byte.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hlo_fix.fix.pattern import DEFAULT_STRATEGY, STRATEGIES
+from hlo_fix.fix.registry import matched, patterns
+from hlo_fix.fix.rewriter import Rewriter
+from hlo_fix.ir.scanner import read_module
+from hlo_fix.lint.checker import lint_module
+from hlo_fix.lint.context import LintContext
+from hlo_fix.lint.finding import Finding
+from hlo_fix.lint.settings import Settings
+
+MAX_ROUNDS = 8
+
+
+@dataclass
+class FixResult:
+    new_text: str
+    applied: list[Finding] = field(default_factory=list)  # as the linter reported them before their fix
+    remaining: list[Finding] = field(default_factory=list)  # findings of the fixed text
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.applied)
+
+
+def fix_text(
+    text: str,
+    filename: str = "<input>",
+    settings: Settings | None = None,
+    unsafe: bool = False,
+    strategy: str = DEFAULT_STRATEGY,
+) -> FixResult:
+    """Raises ParseError for text that is not a module (nothing is fixed then)."""
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown gather strategy {strategy!r} (expected one of {', '.join(STRATEGIES)})")
+    settings = settings or Settings()
+    unsafe = unsafe or settings.unsafe_fixes
+    applied: list[Finding] = []
+    findings: list[Finding] = []
+    for _ in range(MAX_ROUNDS):
+        module = read_module(text, filename)
+        findings = lint_module(module, settings, filename)
+        fix_round = _Round(module, settings, filename, unsafe, strategy)
+        applied += [finding for finding in findings if fix_round.apply(finding)]
+        if not fix_round.rewriter.changed:
+            break
+        text = fix_round.rewriter.print()
+    else:
+        findings = lint_module(read_module(text, filename), settings, filename)
+    return FixResult(text, applied, findings)
+
+
+class _Round:
+    """One lint-and-rewrite pass over a module."""
+
+    def __init__(self, module, settings: Settings, filename: str, unsafe: bool, strategy: str):
+        self.ctx = LintContext(module, settings, filename)
+        self.rewriter = Rewriter(module)
+        self.unsafe = unsafe
+        self.strategy = strategy
+        names = {name for pattern in patterns().values() for name in pattern.op_names}
+        self.ops_at = {(op.line, op.column): op for op in module.ops_named(*names)}
+
+    def apply(self, finding: Finding) -> bool:
+        """Rewrite the finding's op when its rule has a pattern that matches and may be applied."""
+        if finding.fix is None:
+            return False
+        op = self.ops_at.get((finding.row, finding.column))
+        if op is None or self.rewriter.claims(op):
+            return False
+        pattern, match = matched(self.ctx, finding.code, op)
+        if match is None or (pattern.applicability(match, self.strategy) == "unsafe" and not self.unsafe):
+            return False
+        pattern.rewrite(match, self.rewriter, self.strategy)
+        return True
