@@ -57,6 +57,9 @@ def lexicon() -> _Lexicon:
     return _Lexicon()
 
 
+# Ops MLIR prints without a dialect prefix: the builtin module, and the func dialect's ops inside a func.func
+# (its default dialect). Any other bare word where an op belongs is not MLIR.
+_BARE_OP_NAMES = frozenset({"module", "return", "call", "call_indirect", "constant"})
 _PUNCT_TYPES = {",": "COMMA", "}": "RBRACE", "{": "LBRACE", "(": "LPAR"}
 # Keeps what decides bracket balance: brackets, and quotes and backslashes to recognise strings. Arrows `->`
 # are blanked first so that `<`/`>` can be counted as brackets too.
@@ -343,6 +346,8 @@ class _Reader:
                     self.depth = 0
                     self.read_own_text(self.last_op, start + indent, start + len(line), index)
                     continue
+            if name not in _BARE_OP_NAMES and "." not in name and generic is None:
+                raise ParseError(f"unknown operation {name!r}: expected `dialect.op`", index + 1, indent + 1)
             frame = frames[-1]
             region = frame.region
             op = Op(module, name, region, index + 1, indent + 1, start + indent)
