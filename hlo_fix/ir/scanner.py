@@ -300,6 +300,7 @@ class _Reader:
         aliases = module.aliases
         scope = self.scope
         frames = self.frames
+        names: dict[str, str] = {}
         skip_until = -1
         offset = 0
         for index, (line, delta) in enumerate(_lines_with_deltas(self.text)):
@@ -346,6 +347,7 @@ class _Reader:
                     self.depth = 0
                     self.read_own_text(self.last_op, start + indent, start + len(line), index)
                     continue
+            name = names.get(name) or names.setdefault(name, name)  # one string per op name, not per op
             if name not in _BARE_OP_NAMES and "." not in name and generic is None:
                 raise ParseError(f"unknown operation {name!r}: expected `dialect.op`", index + 1, indent + 1)
             frame = frames[-1]

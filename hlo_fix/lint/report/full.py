@@ -24,26 +24,38 @@ def render(findings: Sequence[Finding], context: ReportContext) -> str:
 
 
 class SourceLines:
-    """Each file's lines, split once: a large module can have thousands of findings."""
+    """A file's line `row`, found by walking newlines from the nearest row already seen. Findings come sorted,
+    so a report walks each file once, without holding a second copy of a 40 MB module as a list of lines."""
 
     def __init__(self, sources):
         self.sources = sources
-        self.split: dict[str, list[str]] = {}
+        self.cursor: dict[str, tuple[int, int]] = {}  # filename -> (row, offset of that row's start)
 
-    def get(self, filename: str) -> list[str] | None:
-        if filename not in self.split:
-            text = self.sources.get(filename)
-            # Rows count "\n" only, as the reader does (splitlines would also split at \x0c, \x1c...).
-            self.split[filename] = None if text is None else text.split("\n")
-        return self.split[filename]
+    def line(self, filename: str, row: int) -> str | None:
+        text = self.sources.get(filename)
+        if text is None or row < 1:
+            return None
+        at_row, offset = self.cursor.get(filename, (1, 0))
+        if row < at_row:
+            at_row, offset = 1, 0
+        find = text.find
+        while at_row < row:
+            offset = find("\n", offset) + 1
+            if offset == 0:
+                return None
+            at_row += 1
+        self.cursor[filename] = (at_row, offset)
+        end = find("\n", offset)
+        # Rows count "\n" only, as the reader does (splitlines would also split at \x0c, \x1c...).
+        return text[offset : end if end >= 0 else len(text)]
 
 
 def finding_block(finding: Finding, context: ReportContext, source: SourceLines | None = None) -> str:
     marker = "[*] " if fix_is_applicable(finding, context.unsafe_fixes) else ""
     lines = [f"{finding.filename}:{finding.row}:{finding.column}: {finding.code} {marker}{finding.message}"]
     gutter = " " * (len(str(finding.row)) + 1)
-    source_lines = (source or SourceLines(context.sources)).get(finding.filename)
-    lines += snippet(finding, source_lines, gutter)
+    line = (source or SourceLines(context.sources)).line(finding.filename, finding.row)
+    lines += snippet(finding, line, gutter)
     if finding.source is not None:
         lines.append(f"{gutter}= source: {finding.source}")
     if finding.fix is not None:
@@ -54,13 +66,11 @@ def finding_block(finding: Finding, context: ReportContext, source: SourceLines 
     return "\n".join(lines)
 
 
-def snippet(finding: Finding, source_lines: list[str] | None, gutter: str) -> list[str]:
+def snippet(finding: Finding, source_line: str | None, gutter: str) -> list[str]:
     """The finding's first line with carets under its span; nothing when the text is not at hand."""
-    if source_lines is None:
+    if source_line is None:
         return []
-    if not 1 <= finding.row <= len(source_lines):
-        return []
-    line = source_lines[finding.row - 1].rstrip()
+    line = source_line.rstrip()
     start = min(finding.column - 1, len(line))
     # end_column is exclusive (one past the span); a span that runs onto later lines is underlined to line end.
     end = finding.end_column - 1 if finding.end_row == finding.row else len(line)
