@@ -10,6 +10,7 @@ import functools
 from typing import TYPE_CHECKING
 
 from hlo_fix.fix.pattern import DEFAULT_STRATEGY, RewritePattern
+from hlo_fix.ir.structure import structure_of
 from hlo_fix.lint.finding import Fix
 
 if TYPE_CHECKING:
@@ -41,9 +42,10 @@ def matched(ctx: "LintContext", code: str, op: "Op"):
 
 
 def available_fix(ctx: "LintContext", code: str, op: "Op", strategy: str = DEFAULT_STRATEGY) -> Fix | None:
-    """The fix a finding offers. Gathers and scatters whose index and update computations are the same text up
-    to SSA names (the same layer, repeated thousands of times in a deep model) share one answer."""
-    key = structure_key(op) if code in _STRUCTURAL else None
+    """The fix a finding offers. Gathers and scatters with the same structure (`hlo_fix.ir.structure`: the same
+    layer, repeated thousands of times in a deep model) share one answer: the matchers look only at the op and
+    at what computes its operands, never at users, call sites or inside callees."""
+    key = structure_of(ctx, op).key if code in _STRUCTURAL else None
     cache = ctx.cached("fix-summaries", dict)
     if key is not None and (code, strategy, key) in cache:
         return cache[(code, strategy, key)]
@@ -54,40 +56,4 @@ def available_fix(ctx: "LintContext", code: str, op: "Op", strategy: str = DEFAU
     return fix
 
 
-# Patterns whose match depends only on the op and what computes its operands (not on users or call sites).
 _STRUCTURAL = frozenset({"HF002", "HF003", "HF004"})
-_STRUCTURE_DEPTH = 8
-_STRUCTURE_BUDGET = 96
-
-
-def structure_key(op: "Op") -> tuple | None:
-    """The op's text and the dataflow feeding its non-table operands, SSA names and locations left out, down to a
-    fixed depth (deeper than any matcher looks); None when that graph is too large to compare cheaply."""
-    from hlo_fix.ir.opkey import op_key
-
-    numbering: dict[int, int] = {}
-
-    def describe(value, depth: int):
-        known = numbering.get(id(value))
-        if known is not None:
-            return known
-        if len(numbering) >= _STRUCTURE_BUDGET:
-            raise _TooLarge
-        numbering[id(value)] = len(numbering)
-        owner = value.owner
-        if value.index < 0 or owner is None:
-            return ("argument", value.index)  # the matchers do not follow arguments to call sites
-        if depth == 0:
-            return ("deep",)
-        if owner.name in ("call", "func.call", "stablehlo.composite"):
-            return (op_key(owner), value.index)  # nor enter callees
-        return (op_key(owner), value.index, tuple(describe(v, depth - 1) for v in owner.operands))
-
-    try:
-        return (op_key(op), tuple(describe(v, _STRUCTURE_DEPTH) for v in op.operands[1:]))
-    except _TooLarge:
-        return None
-
-
-class _TooLarge(Exception):
-    pass

@@ -10,7 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import functools
+import re
+
 from hlo_fix.errors import ParseError
+from hlo_fix.ir.grammar import terminal_patterns
 from hlo_fix.ir.tokens import Token, matching_close, tokenize
 from hlo_fix.lint.finding import SourceLocation
 
@@ -41,6 +45,29 @@ class Location:
 
 
 UNKNOWN = Location("unknown")
+
+
+class _CommonForms:
+    """`loc("name"(#locN))`, `loc(callsite(#locA at #locB))`, `loc("file.py":L:C to :C2)`, assembled from the
+    grammar's terminals."""
+
+    def __init__(self) -> None:
+        t = terminal_patterns()
+        string, ref, number = t["STRING"], t["ATTR_REF"], t["INT"]
+        self.named = re.compile(rf"loc\(({string})\(({ref})\)\)")
+        self.callsite = re.compile(rf"loc\(callsite\(({ref}) at ({ref})\)\)")
+        self.file = re.compile(rf"loc\(({string}):({number}):({number})(?: to (?:{number})?:{number})?\)")
+
+
+@functools.cache
+def _common_forms() -> _CommonForms:
+    return _CommonForms()
+
+
+def _unquote(text: str) -> str:
+    from hlo_fix.ir.attributes import parse_string
+
+    return parse_string(text) if "\\" in text else text[1:-1]
 
 
 def op_location(op: "Op") -> Location | None:
@@ -75,10 +102,27 @@ class _Resolver:
         text = self.module.alias_text(name)
         if text is None or name in seen:
             return UNKNOWN
-        tokens = tokenize(text, strict=False)
-        result = self.location(tokens, 0, seen | {name})[0] if tokens else UNKNOWN
+        result = self.common_form(text, seen | {name})
+        if result is None:
+            tokens = tokenize(text, strict=False)
+            result = self.location(tokens, 0, seen | {name})[0] if tokens else UNKNOWN
         self.cache[name] = result
         return result
+
+    def common_form(self, text: str, seen: frozenset) -> Location | None:
+        """The three forms JAX prints for nearly every alias, matched whole (a large export has one alias per op,
+        so tokenizing each would dominate the time findings take); None for anything else."""
+        forms = _common_forms()
+        match = forms.named.fullmatch(text)
+        if match is not None:
+            return Location("name", name=_unquote(match.group(1)), children=(self.alias(match.group(2), seen),))
+        match = forms.callsite.fullmatch(text)
+        if match is not None:
+            return Location("callsite", children=(self.alias(match.group(1), seen), self.alias(match.group(2), seen)))
+        match = forms.file.fullmatch(text)
+        if match is not None:
+            return Location("file", file=_unquote(match.group(1)), line=int(match.group(2)), column=int(match.group(3)))
+        return None
 
     def location(self, tokens: list[Token], i: int, seen: frozenset = frozenset()) -> tuple[Location, int]:
         """Parse `loc(...)` at tokens[i] (or a bare inner location); returns it and the index after it."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from hlo_fix.ir.shapes import reshape_groups
+from hlo_fix.ir.structure import structure_of
 from hlo_fix.sharding.links import call_argument, call_graph, gather_numbers, scatter_numbers
 
 if TYPE_CHECKING:
@@ -67,9 +68,9 @@ def _is_constant(value: "Value") -> bool:
     return op is not None and op.name in _CONSTANTS
 
 
-def trace(value: "Value") -> Trace:
+def trace(value: "Value", tracer: "_Tracer | None" = None) -> Trace:
     """Where the values of `value` come from, per dim of `value`."""
-    return _Tracer().follow(value, None, 1, 0, ())
+    return (tracer or _Tracer()).follow(value, None, 1, 0, ())
 
 
 class _Tracer:
@@ -80,6 +81,12 @@ class _Tracer:
 
     def __init__(self) -> None:
         self.seen: dict = {}
+        # Whether the trace left the function (arguments to call sites, call results into callees): such a
+        # trace depends on more than the access's own structure.
+        self.left_function = False
+
+    def visited(self) -> set[int]:
+        return {key[0] for key in self.seen}
 
     def follow(self, value: "Value", dims: dict[int, int] | None, scale: int, depth: int, calls: tuple) -> Trace:
         key = (id(value), tuple(sorted(dims.items())) if dims is not None else None, scale, calls)
@@ -100,6 +107,7 @@ class _Tracer:
         if value.index < 0:
             # A function argument: the operand of the call that entered the function (jnp.take's gather sits in
             # @_take), or of its one call site.
+            self.left_function = True
             passed, outer = _passed_argument(value, calls)
             if passed is None:
                 result.has_data = True
@@ -151,6 +159,7 @@ class _Tracer:
             return self.follow(op.operands[1], dims, scale, nxt, calls)
         if name in ("call", "func.call"):
             # jnp.where and friends lower to private functions: continue at what the callee returns.
+            self.left_function = True
             returned = _returned_value(op, value)
             if returned is not None:
                 return self.follow(returned, dims, scale, nxt, calls + (op,))
@@ -260,7 +269,7 @@ class IndexedAccess:
         return [t for t in component.trace.iotas if t.scale > 1 and t.dim != self.index_vector_dim]
 
 
-def decompose(op: "Op") -> IndexedAccess | None:
+def decompose(op: "Op", tracer: "_Tracer | None" = None) -> IndexedAccess | None:
     """Split a gather's or scatter's index into per-operand-dim components; None when the shapes are unknown."""
     if op.name in ("stablehlo.gather", "stablehlo.dynamic_gather"):
         numbers = gather_numbers(op)
@@ -287,7 +296,7 @@ def decompose(op: "Op") -> IndexedAccess | None:
     root, pieces = _index_pieces(indices, ivd, len(index_map))
     for component, (piece, position) in zip(components, pieces):
         # An index vector that is not split by a concatenate is one opaque tensor: its parts are data.
-        component.trace = trace(piece) if position is None else Trace(has_data=True)
+        component.trace = trace(piece, tracer) if position is None else Trace(has_data=True)
     return IndexedAccess(op, kind, operand, indices, ivd, components, batching, root)
 
 
@@ -319,14 +328,67 @@ def _index_pieces(indices: "Value", ivd: int, count: int) -> tuple["Value", list
 
 
 def accesses(ctx) -> list[IndexedAccess]:
-    """Every gather and scatter of the module, decomposed once per lint run."""
+    """Every gather and scatter of the module, decomposed once per lint run. Accesses with the same structure
+    (`hlo_fix.ir.structure`) share one decomposition, mapped onto each op's own values."""
 
     def build():
+        templates: dict = {}
         found = []
         for op in ctx.module.ops_named("stablehlo.gather", "stablehlo.scatter", "stablehlo.dynamic_gather"):
-            access = decompose(op)
-            if access is not None:
-                found.append(access)
+            shape = structure_of(ctx, op)
+            template = templates.get(shape.key) if shape.key is not None else None
+            if template is not None:
+                found.append(template.instantiate(op, shape))
+                continue
+            tracer = _Tracer()
+            access = decompose(op, tracer)
+            if access is None:
+                continue
+            found.append(access)
+            if shape.key is not None and not tracer.left_function:
+                template = _AccessTemplate.record(access, shape, tracer.visited())
+                if template is not None:
+                    templates[shape.key] = template
         return found
 
     return ctx.cached("index-accesses", build)
+
+
+class _AccessTemplate:
+    """A decomposition in terms of positions in a structure's walk, so equal structures reuse it."""
+
+    def __init__(self, access: IndexedAccess, positions: dict[int, int], root: int, components: list):
+        self.kind = access.kind
+        self.index_vector_dim = access.index_vector_dim
+        self.batching_dims = access.batching_dims
+        self.root = root
+        self.components = components
+
+    @classmethod
+    def record(cls, access: IndexedAccess, shape, visited: set[int]) -> "_AccessTemplate | None":
+        positions = shape.positions
+        if not visited <= positions.keys() or id(access.index_root) not in positions:
+            return None
+        components = []
+        for component in access.components:
+            terms = []
+            for term in component.trace.iotas:
+                iota = term.iota.results[0]
+                if id(iota) not in positions:
+                    return None
+                terms.append((positions[id(iota)], term.iota_dim, term.dim, term.scale))
+            components.append((component.operand_dim, component.trace.has_data, terms))
+        return cls(access, positions, positions[id(access.index_root)], components)
+
+    def instantiate(self, op: "Op", shape) -> IndexedAccess:
+        order = shape.order
+        components = []
+        for operand_dim, has_data, terms in self.components:
+            iotas = [IotaTerm(order[p].owner, iota_dim, dim, scale) for p, iota_dim, dim, scale in terms]
+            components.append(IndexComponent(operand_dim, Trace(iotas, has_data)))
+        count = len(op.results) if self.kind == "scatter" else 1
+        operand, indices = op.operands[0], op.operands[count]
+        return IndexedAccess(
+            op, self.kind, operand, indices, self.index_vector_dim, components, list(self.batching_dims),
+            order[self.root],
+        )

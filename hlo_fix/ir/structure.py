@@ -1,0 +1,75 @@
+"""A key for "the same computation": an op's text plus the dataflow that feeds it, SSA names and locations left
+out, down to a fixed depth.
+
+A deep model repeats one layer thousands of times; gathers and scatters whose keys are equal are analysed once
+(index decomposition, fix matching) and the answer is mapped onto the others through `order`, the values of the
+walk in a fixed order.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from hlo_fix.ir.opkey import op_key
+
+if TYPE_CHECKING:
+    from hlo_fix.ir.model import Op, Value
+
+DEPTH = 8
+BUDGET = 96
+_CALLS = frozenset({"call", "func.call", "stablehlo.composite"})
+
+
+class Structure:
+    """`key` (hashable; None when the graph is too large to compare cheaply) and `order`, the values the walk
+    reached, each at its position in the key."""
+
+    __slots__ = ("key", "order", "positions")
+
+    def __init__(self, key, order: list["Value"]):
+        self.key = key
+        self.order = order
+        self.positions = {id(v): i for i, v in enumerate(order)}
+
+
+def structure(op: "Op") -> Structure:
+    """The structure of everything that computes `op`'s operands after the first (the table or base: its type is
+    in the op's own text). Arguments and call results are leaves: analyses that follow them are not cached."""
+    order: list["Value"] = []
+    numbering: dict[int, int] = {}
+
+    def describe(value: "Value", depth: int):
+        known = numbering.get(id(value))
+        if known is not None:
+            return known
+        if len(order) >= BUDGET:
+            raise _TooLarge
+        numbering[id(value)] = len(order)
+        order.append(value)
+        owner = value.owner
+        if value.index < 0 or owner is None:
+            return ("argument", value.index)
+        if depth == 0:
+            return ("deep",)
+        if owner.name in _CALLS:
+            return (op_key(owner), value.index)
+        return (op_key(owner), value.index, tuple(describe(v, depth - 1) for v in owner.operands))
+
+    try:
+        key = (op_key(op), tuple(describe(v, DEPTH) for v in op.operands[1:]))
+    except _TooLarge:
+        key = None
+    return Structure(key, order)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def structure_of(ctx, op: "Op") -> Structure:
+    """The op's structure, computed once per lint run."""
+    cache = ctx.cached("structures", dict)
+    found = cache.get(id(op))
+    if found is None:
+        found = cache[id(op)] = structure(op)
+    return found
