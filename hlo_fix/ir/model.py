@@ -193,7 +193,10 @@ class Module:
         self.text = text
         self.filename = filename
         self.ops: list[Op] = []
-        self.aliases: dict[str, tuple[int, int]] = {}
+        self._aliases: dict[str, tuple[int, int]] = {}
+        # Spans of whole blocks of one-line `#name = ...` definitions (the trailing `#loc` lines of a debug
+        # export: a third of its lines), indexed on first use.
+        self.alias_blocks: list[tuple[int, int]] = []
         self.ops_by_name: dict[str, list[Op]] = {}
         self._line_starts: list[int] | None = None
 
@@ -230,9 +233,36 @@ class Module:
                 candidates = [region.ops for region in found.regions]
         return found
 
+    @property
+    def aliases(self) -> dict[str, "tuple[int, int] | str"]:
+        """Alias definitions by name (`#loc12`, `!tok`): the span of each definition's value, or the value itself
+        for those read in a block."""
+        if self.alias_blocks:
+            from hlo_fix.ir.scanner import lexicon
+
+            pattern = lexicon().alias_line
+            for start, end in self.alias_blocks:
+                self._aliases.update(pattern.findall(self.text[start:end]))
+            self.alias_blocks = []
+        return self._aliases
+
+    def alias_names(self) -> set[str]:
+        """The defined alias names, without indexing their values."""
+        if not self.alias_blocks:
+            return set(self._aliases)
+        from hlo_fix.ir.scanner import lexicon
+
+        pattern = lexicon().alias_name_line
+        names = set(self._aliases)
+        for start, end in self.alias_blocks:
+            names.update(pattern.findall(self.text, start, end))
+        return names
+
     def alias_text(self, name: str) -> str | None:
-        span = self.aliases.get(name)
-        return None if span is None else self.text[span[0] : span[1]]
+        found = self.aliases.get(name)
+        if found is None or isinstance(found, str):
+            return found
+        return self.text[found[0] : found[1]]
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of a character offset."""

@@ -50,6 +50,11 @@ class _Lexicon:
             rf"|(?P<BARE_ID>{bare})[ \t]*(?P<after>.?))"
         )
         self.loc_ref = re.compile(rf"loc\(({t['ATTR_REF']})\)")
+        alias_name = rf"(?:{t['ATTR_REF']}|{t['TYPE_REF']})"
+        self.alias_line = re.compile(rf"^({alias_name})[ \t]*=[ \t]*([^\n]*)", re.M)
+        self.alias_name_line = re.compile(rf"^({alias_name})[ \t]*=", re.M)
+        # The rest of a file that is only one-line alias definitions, blank lines and comments.
+        self.alias_block = re.compile(rf"(?:[ \t]*(?:{alias_name}[ \t]*=[^\n]*|//[^\n]*)?(?:\n|\Z))*")
 
 
 @functools.cache
@@ -297,7 +302,7 @@ class _Reader:
         string_sub = lx.string.sub
         by_name: defaultdict[str, list[Op]] = defaultdict(list)
         alias_match = lx.alias.match
-        aliases = module.aliases
+        aliases = module._aliases
         scope = self.scope
         frames = self.frames
         names: dict[str, str] = {}
@@ -318,6 +323,8 @@ class _Reader:
             if first == "#" or first == "!":
                 if len(frames) > 1 or self.current is not None:
                     raise ParseError("an alias definition must be at the top level, outside the module", index + 1, indent + 1)
+                if len(frames) == 1 and self.read_alias_block(start):
+                    break
                 alias = alias_match(line, indent)
                 if alias is not None and delta == 0:
                     aliases[alias.group(1)] = (start + alias.end(), start + len(line))
@@ -397,6 +404,18 @@ class _Reader:
             value = Value(name, region.owner, -1 - len(region.arguments))
             region.arguments.append(self.define(value))
 
+    def read_alias_block(self, start: int) -> bool:
+        """When everything from `start` on is one-line alias definitions (a debug export's trailing `#loc`
+        lines), record the block for the module to index on first use, and stop reading lines."""
+        text = self.text
+        if not self.lx.alias_block.fullmatch(text, start):
+            return False
+        block = text[start:]
+        if any(map(_signature_delta, signatures(block))):
+            return False  # an unbalanced definition (a truncated file): the line-by-line path reports it
+        self.module.alias_blocks.append((start, len(text)))
+        return True
+
     def read_alias(self, line: str, index: int, start: int, indent: int) -> int:
         """Record `#name = ...` / `!name = ...`, which may continue over the next lines while a bracket is open;
         returns the offset where reading resumes."""
@@ -413,7 +432,7 @@ class _Reader:
             end = nxt
         if depth != 0:
             raise ParseError("unbalanced brackets in alias definition", index + 1, indent + 1)
-        self.module.aliases[match.group(1)] = (start + match.end(), end)
+        self.module._aliases[match.group(1)] = (start + match.end(), end)
         return end + 1
 
     def check_closed(self) -> None:
@@ -481,7 +500,7 @@ def _check_location_aliases(module: Module) -> None:
     """A truncated file can lose the `#loc` definitions at its end; MLIR rejects the dangling references."""
     if "loc(#" not in module.text:
         return
-    missing = set(lexicon().loc_ref.findall(module.text)).difference(module.aliases)
+    missing = set(lexicon().loc_ref.findall(module.text)).difference(module.alias_names())
     if missing:
         first = min(module.text.find(f"loc({name})") for name in missing)
         line, column = module.position(first + 4)
