@@ -17,7 +17,26 @@ if TYPE_CHECKING:
 
 DEPTH = 8
 BUDGET = 96
-_CALLS = frozenset({"call", "func.call", "stablehlo.composite"})
+# Index plumbing: the ops the index tracer and the fix matchers look through. Any other op ends the walk (its
+# own text is in the key, its operands are not): what computed a top_k's input cannot change how its indices
+# are used.
+_PLUMBING = frozenset(
+    {
+        "stablehlo.convert",
+        "stablehlo.bitcast_convert",
+        "stablehlo.reshape",
+        "stablehlo.broadcast_in_dim",
+        "stablehlo.transpose",
+        "stablehlo.select",
+        "stablehlo.add",
+        "stablehlo.subtract",
+        "stablehlo.multiply",
+        "stablehlo.compare",
+        "stablehlo.clamp",
+        "stablehlo.concatenate",
+        "stablehlo.slice",
+    }
+)
 
 
 class Structure:
@@ -33,8 +52,9 @@ class Structure:
 
 
 def structure(op: "Op") -> Structure:
-    """The structure of everything that computes `op`'s operands after the first (the table or base: its type is
-    in the op's own text). Arguments and call results are leaves: analyses that follow them are not cached."""
+    """The structure of the index plumbing that computes `op`'s operands after the first (the table or base: its
+    type is in the op's own text). Arguments, calls and other computations are leaves: analyses that follow
+    arguments or enter calls are not cached (see their callers)."""
     order: list["Value"] = []
     numbering: dict[int, int] = {}
 
@@ -51,7 +71,7 @@ def structure(op: "Op") -> Structure:
             return ("argument", value.index)
         if depth == 0:
             return ("deep",)
-        if owner.name in _CALLS:
+        if owner.name not in _PLUMBING:
             return (op_key(owner), value.index)
         return (op_key(owner), value.index, tuple(describe(v, depth - 1) for v in owner.operands))
 
