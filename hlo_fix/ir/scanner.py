@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import gc
 import re
+from sys import intern
 from collections import defaultdict
 
 from hlo_fix.errors import ParseError
@@ -305,7 +306,7 @@ class _Reader:
         aliases = module._aliases
         scope = self.scope
         frames = self.frames
-        names: dict[str, str] = {}
+        forward = self.forward
         skip_until = -1
         offset = 0
         for index, (line, delta) in enumerate(_lines_with_deltas(self.text)):
@@ -354,8 +355,8 @@ class _Reader:
                     self.depth = 0
                     self.read_own_text(self.last_op, start + indent, start + len(line), index)
                     continue
-            name = names.get(name) or names.setdefault(name, name)  # one string per op name, not per op
-            if name not in _BARE_OP_NAMES and "." not in name and generic is None:
+            name = intern(name)  # one string per op name, not one per op
+            if "." not in name and name not in _BARE_OP_NAMES and generic is None:
                 raise ParseError(f"unknown operation {name!r}: expected `dialect.op`", index + 1, indent + 1)
             frame = frames[-1]
             region = frame.region
@@ -370,7 +371,7 @@ class _Reader:
                     op.results.append(value)
                     scope[results] = value
                     frame.defined.append(results)
-                    if self.forward:
+                    if forward:
                         self.define(value)
             if delta == 0 and "//" not in line:
                 # The common case, inlined: a whole op on one line.
