@@ -73,7 +73,7 @@ def structure(op: "Op") -> Structure:
             return ("deep",)
         if owner.name not in _PLUMBING:
             return (op_key(owner), value.index)
-        return (op_key(owner), value.index, tuple(describe(v, depth - 1) for v in owner.operands))
+        return (_node_key(owner), value.index, tuple(describe(v, depth - 1) for v in owner.operands))
 
     try:
         key = (op_key(op), tuple(describe(v, DEPTH) for v in op.operands[1:]))
@@ -84,6 +84,24 @@ def structure(op: "Op") -> Structure:
 
 class _TooLarge(Exception):
     pass
+
+
+# Ops whose pretty form has no attributes: their name and signature say everything but the operand names.
+_NO_ATTRIBUTES = frozenset(
+    {"stablehlo.add", "stablehlo.subtract", "stablehlo.multiply", "stablehlo.select", "stablehlo.convert"}
+)
+
+
+def _node_key(op: "Op"):
+    if op.name in _NO_ATTRIBUTES and op._segments is None:
+        line = op.module.text[op.start : op.end]
+        end = line.rfind(" loc(")
+        if end < 0:
+            end = len(line)
+        colon = line.rfind(" : ", 0, end)
+        if colon >= 0 and '"' not in line and "{" not in line:
+            return (op.name, line[colon:end])
+    return op_key(op)
 
 
 def structure_of(ctx, op: "Op") -> Structure:
