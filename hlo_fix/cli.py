@@ -235,6 +235,16 @@ def mlir_files_under(directory: str) -> Iterator[str]:
                 yield os.path.join(root, name)
 
 
+def gather_inputs(paths: Sequence[str], stdin_filename: str | None, quiet: bool):
+    """`collect_inputs`, with each path error printed and a warning when nothing was found (lint and fix)."""
+    inputs, path_errors = collect_inputs(paths, stdin_filename)
+    for error in path_errors:
+        print_error(error)
+    if not inputs and not path_errors and not quiet:
+        print_warning(f"no {MODULE_SUFFIX} files found under the given paths")
+    return inputs, path_errors
+
+
 def collect_inputs(paths: Sequence[str], stdin_filename: str | None = None) -> tuple[list[InputFile], list[ParseError]]:
     """Expand PATH arguments (files, directories, `-`) into sorted, de-duplicated inputs, plus one error per bad
     path. Without arguments the current directory is linted; stdin is read only when `-` is given."""
@@ -340,11 +350,7 @@ def lint(ctx: click.Context, paths: tuple[str, ...], output_format: str, statist
         print_error(exc)
         ctx.exit(EXIT_ERROR)
 
-    inputs, path_errors = collect_inputs(paths, stdin_filename)
-    for error in path_errors:
-        print_error(error)
-    if not inputs and not path_errors and not quiet:
-        print_warning(f"no {MODULE_SUFFIX} files found under the given paths")
+    inputs, path_errors = gather_inputs(paths, stdin_filename, quiet)
     try:
         lint_text = load_lint_text() if inputs else None
     except HloFixError as exc:

@@ -22,13 +22,11 @@ from hlo_fix.cli import (
     EXIT_CLEAN,
     EXIT_ERROR,
     EXIT_FINDINGS,
-    MODULE_SUFFIX,
     STDIN,
     TRACEBACK_ENV,
-    collect_inputs,
+    gather_inputs,
     print_error,
     print_report,
-    print_warning,
     settings_from_options,
     settings_options,
 )
@@ -73,14 +71,10 @@ def fix_command(ctx: click.Context, paths, output, diff, show_fixes, gather_stra
     except HloFixError as exc:
         print_error(exc)
         ctx.exit(EXIT_ERROR)
-    inputs, path_errors = collect_inputs(paths, stdin_filename)
-    for error in path_errors:
-        print_error(error)
+    inputs, path_errors = gather_inputs(paths, stdin_filename, quiet)
     if output is not None and len(inputs) + len(path_errors) != 1:
         print_error("--output needs exactly one input")
         ctx.exit(EXIT_ERROR)
-    if not inputs and not path_errors and not quiet:
-        print_warning(f"no {MODULE_SUFFIX} files found under the given paths")
     module_to_stdout = not diff and output is None and any(item.path is None for item in inputs)
     run = FixRun(had_errors=bool(path_errors))
     for item in inputs:

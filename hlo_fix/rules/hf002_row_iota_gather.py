@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from hlo_fix.fix.registry import available_fix
 from hlo_fix.lint.finding import Finding
 from hlo_fix.rules.base import Rule
-from hlo_fix.rules.row_iota import describe_sharding, hazards_by_op, severity_for
+from hlo_fix.rules.row_iota import row_iota_findings
 
 
 class RowIotaGather(Rule):
@@ -69,14 +68,7 @@ class RowIotaGather(Rule):
     fix_applicability = "unsafe"
 
     def check(self, ctx) -> Iterator[Finding]:
-        for group in hazards_by_op(ctx, "gather", flat=False):
-            hazard = group[0]
-            where = describe_sharding(hazard.sharding) if hazard.sharded else "not sharded yet"
-            dims = ", ".join(str(h.term.dim) for h in group)
-            message = (
-                f"gather indexes operand dim {hazard.operand_dim} with an iota over batch dim {dims} "
-                f"of its index ({where}); a backend that localizes the iota reads the wrong rows on every shard "
-                f"but the first: use a one-hot compare over the indexed axis and dot_general"
-            )
-            fix = available_fix(ctx, self.code, hazard.access.op)
-            yield ctx.finding(self, hazard.access.op, message, severity=severity_for(hazard), fix=fix)
+        return row_iota_findings(
+            self, ctx, "gather", addresses="indexes", effect="reads",
+            advice="use a one-hot compare over the indexed axis and dot_general",
+        )

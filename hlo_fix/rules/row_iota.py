@@ -87,3 +87,20 @@ def severity_for(hazard: RowIotaHazard) -> str:
 
 def op_label(op: "Op") -> str:
     return op.name.split(".", 1)[-1]
+
+
+def row_iota_findings(rule, ctx, kind: str, *, addresses: str, effect: str, advice: str):
+    """HF002/HF003's findings: one per gather or scatter, naming its row iota's batch dims and their sharding."""
+    from hlo_fix.fix.registry import available_fix
+
+    for group in hazards_by_op(ctx, kind, flat=False):
+        hazard = group[0]
+        where = describe_sharding(hazard.sharding) if hazard.sharded else "not sharded yet"
+        dims = ", ".join(str(h.term.dim) for h in group)
+        message = (
+            f"{kind} {addresses} operand dim {hazard.operand_dim} with an iota over batch dim {dims} of its index "
+            f"({where}); a backend that localizes the iota {effect} the wrong rows on every shard but the first: "
+            f"{advice}"
+        )
+        fix = available_fix(ctx, rule.code, hazard.access.op)
+        yield ctx.finding(rule, hazard.access.op, message, severity=severity_for(hazard), fix=fix)
