@@ -219,14 +219,33 @@ class ShardingAnalysis:
             return memo, False
         return None
 
-    def _neighbours(self, value: "Value", dim: int):
-        if value.owner is not None:
-            yield from self._op_neighbours(value.owner, value, dim)
+    def _neighbours(self, value: "Value", dim: int) -> list[tuple["Value", int]]:
+        """The dims linked to (value, dim) by its defining op, its users, and (arguments) the calls that pass it."""
+        found: list[tuple["Value", int]] = []
+        owner = value.owner
+        if owner is not None:
+            if value.index >= 0:
+                self._from_template(found, owner, "r", value.index, dim)
+            else:
+                found.extend(self._op_adjacency(owner).get((id(value), dim), ()))
+                for site in self._block_argument_sites(value):
+                    found.extend(self._op_adjacency(site).get((id(value), dim), ()))
         for user in value.users:
-            yield from self._op_neighbours(user, value, dim)
-        if value.is_block_argument and value.owner is not None:
-            for site in self._block_argument_sites(value):
-                yield from self._op_neighbours(site, value, dim)
+            operands = user.operands
+            for index, operand in enumerate(operands):
+                if operand is value:
+                    self._from_template(found, user, "o", index, dim)
+        return found
+
+    def _from_template(self, found: list, op: "Op", side: str, index: int, dim: int) -> None:
+        template = self._template(op)
+        if template is None:
+            value = op.results[index] if side == "r" else op.operands[index]
+            found.extend(self._op_adjacency(op).get((id(value), dim), ()))
+            return
+        results, operands = op.results, op.operands
+        for other_side, other_index, other_dim in template.get((side, index, dim), ()):
+            found.append(((results if other_side == "r" else operands)[other_index], other_dim))
 
     def _block_argument_sites(self, value: "Value") -> list["Op"]:
         """A function argument connects to its call sites; a loop-carried argument to its loop (the owner)."""
@@ -234,19 +253,6 @@ class ShardingAnalysis:
         if owner.name != "func.func":
             return []
         return self.calls.sites.get(owner.attributes.symbol() or "", [])
-
-    def _op_neighbours(self, op: "Op", value: "Value", dim: int):
-        template = self._template(op)
-        if template is None:
-            yield from self._op_adjacency(op).get((id(value), dim), ())
-            return
-        results, operands = op.results, op.operands
-        positions = [("o", i) for i, v in enumerate(operands) if v is value]
-        if value.owner is op and not value.is_block_argument:
-            positions.append(("r", value.index))
-        for side, index in positions:
-            for other_side, other_index, other_dim in template.get((side, index, dim), ()):
-                yield (results if other_side == "r" else operands)[other_index], other_dim
 
     def _template(self, op: "Op"):
         """The op's links as (side, position, dim) pairs, shared by every op with the same text up to SSA names
