@@ -36,9 +36,10 @@ class _Lexicon:
             rf"(?:(?P<generic>{t['GENERIC_OP_NAME']})|(?P<name>{bare}))"
         )
         self.result = re.compile(rf"({value})(?::([0-9]+))?")
-        # A use is a value reference not followed by `=` (`%iterArg = %init` defines). Region headers also
-        # define with `%arg0: type`; `open_region` takes those back out, knowing the bracket depth.
-        self.use = re.compile(rf"((?>{value}))(?![ \t]*=(?!=))")
+        # Every value reference after an op's head is taken as a use; the definitions a region header makes
+        # (`%arg0: type`, `%iterArg = %init`) are taken back when the region opens (`open_region`, `unuse`),
+        # which keeps this pattern simple: lookarounds would make it four times slower.
+        self.use = re.compile(value)
         # In a block label `^bb0(%a: t, %b: t)` every value reference is a definition.
         self.label_definition = re.compile(rf"((?>{value}))[ \t]*:(?!:)")
         # Cheap test before a header is tokenized: could it define anything at all?
