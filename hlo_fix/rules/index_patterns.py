@@ -227,6 +227,8 @@ class IndexComponent:
 
     operand_dim: int
     trace: Trace
+    # The concatenate operand it comes from (None when the index vector is not split by a concatenate).
+    piece: "Value | None" = None
 
 
 @dataclass
@@ -297,6 +299,7 @@ def decompose(op: "Op", tracer: "_Tracer | None" = None) -> IndexedAccess | None
     for component, (piece, position) in zip(components, pieces):
         # An index vector that is not split by a concatenate is one opaque tensor: its parts are data.
         component.trace = trace(piece, tracer) if position is None else Trace(has_data=True)
+        component.piece = piece if position is None and piece is not indices else None
     return IndexedAccess(op, kind, operand, indices, ivd, components, batching, root)
 
 
@@ -371,21 +374,28 @@ class _AccessTemplate:
             return None
         components = []
         for component in access.components:
+            piece = component.piece
+            if piece is not None and id(piece) not in positions:
+                return None
             terms = []
             for term in component.trace.iotas:
                 iota = term.iota.results[0]
                 if id(iota) not in positions:
                     return None
                 terms.append((positions[id(iota)], term.iota_dim, term.dim, term.scale))
-            components.append((component.operand_dim, component.trace.has_data, terms))
+            components.append(
+                (component.operand_dim, component.trace.has_data, terms, None if piece is None else positions[id(piece)])
+            )
         return cls(access, positions, positions[id(access.index_root)], components)
 
     def instantiate(self, op: "Op", shape) -> IndexedAccess:
         order = shape.order
         components = []
-        for operand_dim, has_data, terms in self.components:
+        for operand_dim, has_data, terms, piece in self.components:
             iotas = [IotaTerm(order[p].owner, iota_dim, dim, scale) for p, iota_dim, dim, scale in terms]
-            components.append(IndexComponent(operand_dim, Trace(iotas, has_data)))
+            components.append(
+                IndexComponent(operand_dim, Trace(iotas, has_data), None if piece is None else order[piece])
+            )
         count = len(op.results) if self.kind == "scatter" else 1
         operand, indices = op.operands[0], op.operands[count]
         return IndexedAccess(

@@ -38,9 +38,11 @@ def _find(ctx) -> list[RowIotaHazard]:
         hits = [(c.operand_dim, t, False) for c, t in access.row_iotas()]
         hits += [(access.components[0].operand_dim, t, True) for t in access.flat_row_iotas()]
         for operand_dim, term, flat in hits:
-            # The iota's dim is the index's batch dim `term.dim`: asking from the index walks back through the
-            # data part, which reaches known dims sooner than the iota's own users do.
-            dim = sharding.dim(access.index_root, term.dim)
+            # The iota's dim is the index's batch dim `term.dim`, which every piece of the index shares: asking
+            # from the data piece walks straight back to where the indices came from, which reaches known dims
+            # sooner than the iota's own plumbing does.
+            data = next((c.piece for c in access.components if c.trace.has_data and c.piece is not None), None)
+            dim = sharding.dim(data if data is not None else access.index_root, term.dim)
             if not dim.sharded:
                 dim = sharding.dim(term.iota.results[0], term.iota_dim)
             if not dim.sharded:
