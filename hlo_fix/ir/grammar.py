@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
+import os
+import tempfile
 from importlib import resources
+from pathlib import Path
 
 
 @functools.cache
@@ -41,9 +46,35 @@ def parser(start: str = "start"):
 
 @functools.cache
 def terminal_patterns() -> dict[str, str]:
-    """Regular expressions of the grammar's named terminals, for the fast reader's scanners."""
+    """Regular expressions of the grammar's named terminals, for the fast reader's scanners. Compiling them from
+    the grammar needs Lark (a tenth of a second at every start), so they are cached on disk, keyed by the grammar's
+    hash, the way Lark caches its own parsers."""
+    text = grammar_text()
+    cache = _cache_dir() / f"terminals-{hashlib.sha256(text.encode()).hexdigest()[:16]}.json"
+    try:
+        return json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
     from lark.load_grammar import load_grammar
 
-    grammar, _ = load_grammar(grammar_text(), "stablehlo.lark", (), False)
+    grammar, _ = load_grammar(text, "stablehlo.lark", (), False)
     terminals, _, _ = grammar.compile(["start"], "*")
-    return {t.name: t.pattern.to_regexp() for t in terminals}
+    patterns = {t.name: t.pattern.to_regexp() for t in terminals}
+    _write_atomically(cache, json.dumps(patterns))
+    return patterns
+
+
+def _cache_dir() -> Path:
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(root) / "hlo-fix"
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Best effort: a read-only or missing cache directory only costs the next start its tenth of a second."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(handle.name, path)
+    except OSError:
+        pass

@@ -21,7 +21,7 @@ from collections import defaultdict
 from hlo_fix.errors import ParseError
 from hlo_fix.ir.grammar import terminal_patterns
 from hlo_fix.ir.model import Module, Op, Region, Value
-from hlo_fix.ir.postlex import continues_op, starts_region
+from hlo_fix.ir.layout import continues_op, starts_region
 
 
 class _Lexicon:

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import functools
 
-from lark import Token, Tree
-from lark.exceptions import LarkError
-
 from hlo_fix.ir.grammar import gspmd_parser
 from hlo_fix.sharding.spec import MANUAL, REPLICATED, UNKNOWN, DimSharding, TensorSharding
 
@@ -18,6 +15,8 @@ def parse_gspmd(text: str) -> tuple[TensorSharding, ...] | None:
     text = text.strip()
     if not text:
         return None
+    from lark.exceptions import LarkError  # only GSPMD modules pay for importing Lark
+
     try:
         tree = gspmd_parser().parse(text)
     except LarkError:
@@ -34,13 +33,13 @@ def _shardings(node) -> list[TensorSharding]:
     return [_tiled(node)]
 
 
-def _tiled(node: Tree) -> TensorSharding:
+def _tiled(node) -> TensorSharding:
     tiles = [int(t) for t in node.children[0].children]
     trailing = 0
     manual = False
     for modifier in node.children[2:]:
-        if not isinstance(modifier, Tree):
-            continue
+        if not hasattr(modifier, "data"):
+            continue  # a bare token, not a clause
         if modifier.data == "replicate_last":
             trailing += 1
         elif modifier.data == "last_tile_dims":
@@ -51,6 +50,3 @@ def _tiled(node: Tree) -> TensorSharding:
     dims = tuple(DimSharding((), n) for n in data_tiles)
     return TensorSharding(dims, manual=manual)
 
-
-def is_token(node, value: str) -> bool:
-    return isinstance(node, Token) and node == value
