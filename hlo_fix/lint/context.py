@@ -62,6 +62,7 @@ class LintContext:
             source=location.python_source() if location is not None else None,
             fingerprint=fingerprint(rule.code, op),
             data=data or {},
+            offset=op.start,
         )
 
 

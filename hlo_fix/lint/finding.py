@@ -48,6 +48,8 @@ class Finding:
     fingerprint: str = ""
     # Free-form extra facts for rewriters and tests (not printed).
     data: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+    # Character offset of (row, column) in the module text, when known: reports cut the line there directly.
+    offset: int | None = field(default=None, compare=False, hash=False, repr=False)
 
     def to_json(self) -> dict:
         return {

@@ -52,9 +52,13 @@ def _find(ctx) -> list[RowIotaHazard]:
 
 
 def live_accesses(ctx) -> list[IndexedAccess]:
-    """Gathers and scatters outside manual computations (those are shard-local by construction)."""
-    sharding = analysis(ctx)
-    return [a for a in accesses(ctx) if not in_manual_computation(a.op, sharding)]
+    """Gathers and scatters outside manual computations (those are shard-local by construction), once per run."""
+
+    def build():
+        sharding = analysis(ctx)
+        return [a for a in accesses(ctx) if not in_manual_computation(a.op, sharding)]
+
+    return ctx.cached("live-accesses", build)
 
 
 def _row_dim_of_operand(access: IndexedAccess, operand_dim: int, flat: bool, sharding) -> DimSharding:

@@ -31,10 +31,14 @@ class SourceLines:
         self.sources = sources
         self.cursor: dict[str, tuple[int, int]] = {}  # filename -> (row, offset of that row's start)
 
-    def line(self, filename: str, row: int) -> str | None:
+    def line(self, filename: str, row: int, offset: int | None = None) -> str | None:
         text = self.sources.get(filename)
         if text is None or row < 1:
             return None
+        if offset is not None and 0 <= offset <= len(text):
+            # The checker knows where the finding's op starts: cut its line out directly.
+            end = text.find("\n", offset)
+            return text[text.rfind("\n", 0, offset) + 1 : end if end >= 0 else len(text)]
         at_row, offset = self.cursor.get(filename, (1, 0))
         if row < at_row:
             at_row, offset = 1, 0
@@ -54,7 +58,7 @@ def finding_block(finding: Finding, context: ReportContext, source: SourceLines 
     marker = "[*] " if fix_is_applicable(finding, context.unsafe_fixes) else ""
     lines = [f"{finding.filename}:{finding.row}:{finding.column}: {finding.code} {marker}{finding.message}"]
     gutter = " " * (len(str(finding.row)) + 1)
-    line = (source or SourceLines(context.sources)).line(finding.filename, finding.row)
+    line = (source or SourceLines(context.sources)).line(finding.filename, finding.row, finding.offset)
     lines += snippet(finding, line, gutter)
     if finding.source is not None:
         lines.append(f"{gutter}= source: {finding.source}")
