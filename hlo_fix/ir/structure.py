@@ -88,19 +88,36 @@ class _TooLarge(Exception):
 
 # Ops whose pretty form has no attributes: their name and signature say everything but the operand names.
 _NO_ATTRIBUTES = frozenset(
-    {"stablehlo.add", "stablehlo.subtract", "stablehlo.multiply", "stablehlo.select", "stablehlo.convert"}
+    {"stablehlo.add", "stablehlo.subtract", "stablehlo.multiply", "stablehlo.select", "stablehlo.convert",
+     "stablehlo.reshape"}
+)
+# Ops whose pretty form lists all operands first, then every attribute: `broadcast_in_dim %x, dims = [0] : ...`.
+_OPERANDS_FIRST = frozenset(
+    {"stablehlo.broadcast_in_dim", "stablehlo.transpose", "stablehlo.concatenate", "stablehlo.iota",
+     "stablehlo.constant"}
 )
 
 
 def _node_key(op: "Op"):
-    if op.name in _NO_ATTRIBUTES and op._segments is None:
+    """`op_key` without its regular expression where the pretty form allows: most nodes of an index structure
+    are broadcasts, arithmetic and constants, and there are a hundred thousand of them in a deep model."""
+    if op._segments is None and (op.name in _NO_ATTRIBUTES or op.name in _OPERANDS_FIRST):
         line = op.module.text[op.start : op.end]
-        end = line.rfind(" loc(")
-        if end < 0:
-            end = len(line)
-        colon = line.rfind(" : ", 0, end)
-        if colon >= 0 and '"' not in line and "{" not in line:
-            return (op.name, line[colon:end])
+        if '"' not in line and "{" not in line:
+            end = line.rfind(" loc(")
+            if end < 0:
+                end = len(line)
+            colon = line.rfind(" : ", 0, end)
+            if colon >= 0:
+                if op.name in _NO_ATTRIBUTES:
+                    return (op.name, line[colon:end])
+                if not op.operands:
+                    head = line.find(op.name)
+                    return (op.name, line[head + len(op.name) : end])
+                last = op.operands[-1].name
+                at = line.rfind(last, 0, colon)
+                if at >= 0:
+                    return (op.name, line[at + len(last) : end])
     return op_key(op)
 
 
