@@ -423,12 +423,6 @@ def test_row_iota_flattened_to_one_index_per_pick(op):
     assert findings(text) == at(text, f"stablehlo.{op}", (code, "warning"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a shape-polymorphic export (jax.export with a symbolic batch) builds the row iota with "
-    "`stablehlo.dynamic_iota` and `dynamic_broadcast_in_dim` (constants too): the index tracer only knows "
-    "`stablehlo.iota`/`broadcast_in_dim`, so HF002 is not reported",
-)
 def test_row_iota_gather_in_a_shape_polymorphic_export():
     batch = jax.export.symbolic_shape("b")[0]
     args = (jax.ShapeDtypeStruct((batch, 64), F32), jax.ShapeDtypeStruct((batch, 6), I32))

@@ -8,10 +8,9 @@ returns `x` for the non-negative iota. An offset (`iota + 1`) or a scale is not 
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
-from hlo_fix.ir.constants import splat_integer
+from hlo_fix.ir.idioms import comparison_direction, normalized_source, splat_value  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
     from hlo_fix.ir.model import Op, Value
@@ -43,17 +42,6 @@ def dims_attribute(op: "Op", *names: str) -> list[int] | None:
     return None
 
 
-def splat_value(value: "Value") -> int | None:
-    """The integer a splat constant holds, seen through broadcasts and converts."""
-    op = value.owner
-    while op is not None and not value.is_block_argument and op.name in ("stablehlo.broadcast_in_dim", "stablehlo.convert"):
-        value = op.operands[0]
-        op = value.owner
-    if op is None or value.is_block_argument or op.name != "stablehlo.constant":
-        return None
-    return splat_integer(op)
-
-
 def constant_origin(value: "Value") -> "Value | None":
     """The rank-0 or splat constant a value is broadcast from (through broadcasts, reshapes and converts)."""
     while True:
@@ -83,31 +71,6 @@ def _is_splat_constant(op: "Op") -> bool:
     text = op.own_text
     at = text.find("dense<")
     return at >= 0 and not text[at + 6 :].lstrip().startswith(("[", '"'))
-
-
-_DIRECTIONS = ("EQ", "NE", "LT", "LE", "GT", "GE")
-
-
-def comparison_direction(op: "Op") -> str | None:
-    """`LT` in `stablehlo.compare LT, ...` or `comparison_direction = #stablehlo<comparison_direction LT>`."""
-    raw = op.attributes.get("comparison_direction")
-    words = re.findall(r"[A-Z]+", raw) if raw is not None else op.attributes.words()
-    return next((w for w in words if w in _DIRECTIONS), None)
-
-
-def normalized_source(value: "Value") -> "Value | None":
-    """`x` when `value` is jnp's normalization `select(x < 0, x + n, x)`, else None. The caller must know that
-    `x` is non-negative (or accept that negative `x` takes the other branch)."""
-    op = value.owner
-    if op is None or value.is_block_argument or op.name != "stablehlo.select" or len(op.operands) != 3:
-        return None
-    predicate, _, kept = op.operands
-    compare = predicate.owner
-    if compare is None or predicate.is_block_argument or compare.name != "stablehlo.compare":
-        return None
-    if comparison_direction(compare) != "LT" or compare.operands[0] is not kept:
-        return None
-    return kept if splat_value(compare.operands[1]) == 0 else None
 
 
 def iota_dim(value: "Value", depth: int = 0) -> int | None:

@@ -26,6 +26,7 @@ _PLUMBING = frozenset(
         "stablehlo.bitcast_convert",
         "stablehlo.reshape",
         "stablehlo.broadcast_in_dim",
+        "stablehlo.dynamic_broadcast_in_dim",
         "stablehlo.transpose",
         "stablehlo.select",
         "stablehlo.add",

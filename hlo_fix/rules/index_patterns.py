@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from hlo_fix.ir.idioms import normalized_source, splat_value
 from hlo_fix.ir.shapes import reshape_groups
 from hlo_fix.ir.structure import structure_of
 from hlo_fix.sharding.links import call_argument, call_graph, gather_numbers, scatter_numbers
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from hlo_fix.ir.model import Op, Value
 
 _SAME_VALUE = frozenset({"stablehlo.convert", "stablehlo.bitcast_convert"})
+_IOTAS = frozenset({"stablehlo.iota", "stablehlo.dynamic_iota"})
+_BROADCASTS = frozenset({"stablehlo.broadcast_in_dim", "stablehlo.dynamic_broadcast_in_dim"})
 _CONSTANTS = frozenset({"stablehlo.constant"})
 
 
@@ -49,21 +52,9 @@ def iota_dimension(op: "Op") -> int:
     return found if found is not None else (attrs.int("dim") or 0)
 
 
-def _constant_scalar(value: "Value") -> int | None:
-    """The integer a splat constant holds (seen through broadcasts), None for anything else."""
-    op = value.owner
-    while op is not None and op.name in ("stablehlo.broadcast_in_dim", "stablehlo.convert"):
-        op = op.operands[0].owner
-    if op is None or op.name not in _CONSTANTS:
-        return None
-    from hlo_fix.ir.constants import splat_integer
-
-    return splat_integer(op)
-
-
 def _is_constant(value: "Value") -> bool:
     op = value.owner
-    while op is not None and op.name in ("stablehlo.broadcast_in_dim", "stablehlo.convert", "stablehlo.reshape"):
+    while op is not None and (op.name in _BROADCASTS or op.name in ("stablehlo.convert", "stablehlo.reshape")):
         op = op.operands[0].owner
     return op is not None and op.name in _CONSTANTS
 
@@ -118,7 +109,7 @@ class _Tracer:
             result.has_data = True
             return result
         name = op.name
-        if name == "stablehlo.iota":
+        if name in _IOTAS:
             iota_dim = iota_dimension(op)
             if iota_dim in dims:
                 result.iotas.append(IotaTerm(op, iota_dim, dims[iota_dim], scale))
@@ -129,7 +120,8 @@ class _Tracer:
             source = op.operands[0]
             mapped = dims if name in _SAME_VALUE else _reshape_dims(source, value, dims)
             return self.follow(source, mapped, scale, nxt, calls)
-        if name == "stablehlo.broadcast_in_dim":
+        if name in _BROADCASTS:
+            # dynamic_broadcast_in_dim's second operand is the output shape (shape-polymorphic exports).
             source = op.operands[0]
             bdims = op.attributes.ints("broadcast_dimensions") or op.attributes.ints("dims") or []
             so = _shape(source)
@@ -140,7 +132,11 @@ class _Tracer:
             mapped = {p: dims[i] for i, p in enumerate(perm) if i in dims}
             return self.follow(op.operands[0], mapped, scale, nxt, calls)
         if name == "stablehlo.select":
-            # jnp's normalization select(x < 0, x + n, x): both branches are the same index.
+            kept = normalized_source(value)
+            if kept is not None:
+                # jnp's normalization select(x < 0, x + n, x) of an index: x itself, whatever n is (a shape-
+                # polymorphic export adds the symbolic batch size, which is no constant).
+                return self.follow(kept, dims, scale, nxt, calls)
             for branch in op.operands[1:]:
                 _merge(result, self.follow(branch, dims, scale, nxt, calls))
             return result
@@ -150,7 +146,7 @@ class _Tracer:
                     _merge(result, self.follow(operand, dims, scale, nxt, calls))
             return result
         if name == "stablehlo.multiply":
-            constants = [_constant_scalar(v) for v in op.operands]
+            constants = [splat_value(v) for v in op.operands]
             for operand, constant in zip(op.operands, reversed(constants)):
                 if constant is not None and not _is_constant(operand):
                     _merge(result, self.follow(operand, dims, scale * constant, nxt, calls))

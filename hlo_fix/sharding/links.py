@@ -345,6 +345,7 @@ def call_argument(argument: "Value") -> "Value | None":
 
 _HANDLERS = {
     "stablehlo.broadcast_in_dim": _broadcast_in_dim,
+    "stablehlo.dynamic_broadcast_in_dim": _broadcast_in_dim,
     "stablehlo.transpose": _transpose,
     "stablehlo.reshape": _reshape,
     "stablehlo.concatenate": _concatenate,
