@@ -270,8 +270,11 @@ class _Reader:
             raise ParseError("unexpected '}': no region is open", index + 1, indent + 1)
         frame = self.frames.pop()
         scope = self.scope
-        for name in frame.defined:
-            scope.pop(name, None)
+        if len(frame.defined) == len(scope):
+            scope.clear()  # a function closing at module level: everything in scope was its own
+        else:
+            for name in frame.defined:
+                scope.pop(name, None)
         op = frame.region.owner
         self.depth = frame.owner_depth
         self.read_own_text(op, start + indent + 1, start + len(line), index)
@@ -409,9 +412,15 @@ class _Reader:
     def read_alias_block(self, start: int) -> bool:
         """When everything from `start` on is one-line alias definitions (a debug export's trailing `#loc`
         lines), record the block for the module to index on first use, and stop reading lines."""
+        if not self.root.ops:
+            return False  # aliases before the module: the module is still to come
         text = self.text
-        if not self.lx.alias_block.fullmatch(text, start):
-            return False
+        lines = text.count("\n", start) + (0 if text.endswith("\n") else 1)
+        # JAX's trailing block is nothing but `#locN = ...` lines: two counts decide that without a regular
+        # expression walking 15 MB; anything else (blank lines, comments) takes the exact check.
+        if not (text.count("\n#", start) + 1 == lines and text.count("=", start) >= lines):
+            if not self.lx.alias_block.fullmatch(text, start):
+                return False
         block = text[start:]
         if any(map(_signature_delta, signatures(block))):
             return False  # an unbalanced definition (a truncated file): the line-by-line path reports it
