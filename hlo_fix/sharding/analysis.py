@@ -23,9 +23,8 @@ from hlo_fix.sharding.spec import MANUAL, REPLICATED_DIM, DimSharding, Mesh, Ten
 if TYPE_CHECKING:
     from hlo_fix.ir.model import Module, Op, Value
 
-# Every op that declares a sharding mentions one of these (sdy.sharding_constraint and sdy.reshard spell out
-# `<@mesh, ...>`, so their op names are searched for too).
-_ANNOTATION_WORDS = ("sharding", "sdy.reshard", "manual_computation")
+# Every op that declares a sharding mentions this word, except sdy.reshard and sdy.manual_computation (found by name).
+_ANNOTATION_WORD = "sharding"
 _MANUAL_DIM = DimSharding((), 1)
 # Visiting more dims than this in one query means the module is pathological; the answer is then "not sharded".
 _QUERY_LIMIT = 2_000_000
@@ -51,9 +50,6 @@ class ShardingAnalysis:
 
     # -- declarations -------------------------------------------------------------------------------------
     def _collect_declarations(self) -> None:
-        text = self.module.text
-        if not any(word in text for word in _ANNOTATION_WORDS):
-            return
         for op in self._annotated_ops():
             self._declare_op(op)
         self.is_sharded_module = any(s.sharded for s in self.declared.values())
@@ -63,15 +59,17 @@ class ShardingAnalysis:
         40 MB costs a third of a second) instead of decoding every op."""
         text = self.module.text
         ops: dict[int, "Op"] = {}
-        for needle in _ANNOTATION_WORDS:
-            at = text.find(needle)
-            while at >= 0:
-                op = self.module.op_at(at)
-                while op is not None and not _owns(op, at):
-                    op = op.parent_op
-                if op is not None:
-                    ops.setdefault(id(op), op)
-                at = text.find(needle, at + len(needle))
+        at = text.find(_ANNOTATION_WORD)
+        while at >= 0:
+            op = self.module.op_at(at)
+            while op is not None and not _owns(op, at):
+                op = op.parent_op
+            if op is not None:
+                ops.setdefault(id(op), op)
+            at = text.find(_ANNOTATION_WORD, at + len(_ANNOTATION_WORD))
+        # These declare with `<@mesh, [...]>` and need not spell "sharding": the reader indexed them by name.
+        for op in self.module.ops_named("sdy.reshard", "sdy.manual_computation"):
+            ops.setdefault(id(op), op)
         return sorted(ops.values(), key=lambda op: op.start)
 
     def _declare(self, value: "Value", sharding: TensorSharding) -> None:
