@@ -7,6 +7,8 @@ the first changed something, so a module that was already fixed comes back byte 
 
 from __future__ import annotations
 
+import gc
+
 from dataclasses import dataclass, field
 
 from hlo_fix.fix.pattern import DEFAULT_STRATEGY, STRATEGIES
@@ -54,6 +56,9 @@ def fix_text(
         if not fix_round.rewriter.changed:
             break
         text = fix_round.rewriter.print()
+        del module, fix_round
+        if not gc.isenabled():
+            gc.collect()  # the CLI runs with the collector off: free this round's module before reading the next
     else:
         findings = lint_module(read_module(text, filename), settings, filename)
     return FixResult(text, applied, findings)
