@@ -58,3 +58,14 @@ def test_importing_hlo_fix_does_not_import_jax():
     code = "import hlo_fix, sys; hlo_fix.lint_text; import hlo_fix.cli; print('jax' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_linting_a_real_export_imports_neither_jax_nor_numpy():
+    code = (
+        "import sys; from click.testing import CliRunner; from hlo_fix.cli import cli; "
+        "r = CliRunner().invoke(cli, ['lint', 'fixtures/router_gather_scatter_gspmd_f32_debug.mlir']); "
+        "print(r.exit_code, sorted(m for m in sys.modules if m.split('.')[0] in ('jax', 'jaxlib', 'numpy')))"
+    )
+    repo = __import__("pathlib").Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=repo)
+    assert result.stdout.strip() == "1 []"
