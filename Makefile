@@ -16,7 +16,7 @@ test: $(TEST_STAMP)
 
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/make_model.py
-	$(BIN)/python bench/run_bench.py
+	$(BIN)/python bench/run_bench.py --repeats 5
 
 fixtures: $(TEST_STAMP)
 	$(BIN)/python tools/make_fixtures.py --out fixtures
