@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 from hlo_fix.fix.gather_onehot import emit_gather
 from hlo_fix.fix.onehot_access import OneHotAccess, RowPair
 from hlo_fix.fix.pattern import RewritePattern
-from hlo_fix.fix.values import integer_range, normalized_source, scaled_iota, shape_of, without_size_one_dim
+from hlo_fix.fix.values import integer_range, scaled_iota, shape_of, without_size_one_dim
+from hlo_fix.ir.idioms import normalized_source
 from hlo_fix.sharding.links import gather_numbers
 
 if TYPE_CHECKING:

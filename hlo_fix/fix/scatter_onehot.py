@@ -23,7 +23,8 @@ from hlo_fix.fix import scatter_emit
 from hlo_fix.fix.onehot_access import OneHotAccess, Unsupported, scatter_access
 from hlo_fix.fix.onehot_emit import column_value, is_integer, one_hot_mask
 from hlo_fix.fix.pattern import RewritePattern
-from hlo_fix.fix.values import constant_origin, integer_range, normalized_source, shape_of
+from hlo_fix.fix.values import constant_origin, integer_range, shape_of
+from hlo_fix.ir.idioms import normalized_source
 
 if TYPE_CHECKING:
     from hlo_fix.ir.model import Op, Value

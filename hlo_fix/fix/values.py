@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hlo_fix.ir.idioms import comparison_direction, normalized_source, splat_value  # noqa: F401 (re-exported)
+from hlo_fix.ir.idioms import normalized_source, splat_value
 
 if TYPE_CHECKING:
     from hlo_fix.ir.model import Op, Value
