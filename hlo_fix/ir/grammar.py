@@ -50,7 +50,8 @@ def terminal_patterns() -> dict[str, str]:
     the grammar needs Lark (a tenth of a second at every start), so they are cached on disk, keyed by the grammar's
     hash, the way Lark caches its own parsers."""
     text = grammar_text()
-    cache = _cache_dir() / f"terminals-{hashlib.sha256(text.encode()).hexdigest()[:16]}.json"
+    key = hashlib.sha256(f"{_lark_version()}\x00{text}".encode()).hexdigest()[:16]
+    cache = _cache_dir() / f"terminals-{key}.json"
     try:
         return json.loads(cache.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -62,6 +63,16 @@ def terminal_patterns() -> dict[str, str]:
     patterns = {t.name: t.pattern.to_regexp() for t in terminals}
     _write_atomically(cache, json.dumps(patterns))
     return patterns
+
+
+def _lark_version() -> str:
+    """Part of the cache key: another Lark could print the same terminals differently."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("lark")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def _cache_dir() -> Path:
