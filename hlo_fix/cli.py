@@ -131,11 +131,6 @@ def cli() -> None:
     """Lint and fix exported StableHLO (.mlir) whose gathers, scatters and iotas break once the batch is sharded."""
 
 
-def register_command(command: click.Command, name: str | None = None) -> None:
-    """Add a subcommand eagerly (prefer an entry in LAZY_COMMANDS when the command's module is heavy)."""
-    cli.add_command(command, name)
-
-
 # Options shared by every command that reads settings (lint, and fix)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from math import prod
 from typing import TYPE_CHECKING
 
 from hlo_fix.ir.tokens import Token, matching_close, tokenize
@@ -31,10 +30,6 @@ class TensorType:
         return None not in self.shape
 
     @property
-    def num_elements(self) -> int | None:
-        return prod(self.shape) if self.is_static else None
-
-    @property
     def is_integer(self) -> bool:
         e = self.element_type
         return e[:1] == "i" and e[1:].isdigit() or e[:2] == "ui" and e[2:].isdigit() or e[:2] == "si"
@@ -42,14 +37,6 @@ class TensorType:
     @property
     def is_float(self) -> bool:
         return self.element_type in FLOAT_TYPES or self.element_type.startswith("f8")
-
-    @property
-    def bit_width(self) -> int | None:
-        digits = "".join(c for c in self.element_type if c.isdigit())
-        return int(digits) if digits and not self.element_type.startswith("f8") else (8 if digits else None)
-
-    def with_shape(self, shape) -> "TensorType":
-        return TensorType(tuple(shape), self.element_type, self.encoding)
 
     def with_element_type(self, element_type: str) -> "TensorType":
         return TensorType(self.shape, element_type, self.encoding)

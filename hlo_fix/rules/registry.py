@@ -14,6 +14,3 @@ def all_rules() -> list[type[Rule]]:
 
     return [ShardedIota, RowIotaGather, RowIotaScatter, FlatIndexGather, InexactFlatIndex]
 
-
-def rule_by_code(code: str) -> type[Rule] | None:
-    return next((rule for rule in all_rules() if rule.code == code), None)

@@ -84,12 +84,6 @@ class VerifyReport:
         """Output numbers that differ in at least one run."""
         return tuple(sorted({o.output for run in self.runs for o in run.outputs if not o.ok}))
 
-    def by_seed(self) -> dict[int, tuple[RunResult, ...]]:
-        grouped: dict[int, list[RunResult]] = {}
-        for run in self.runs:
-            grouped.setdefault(run.seed, []).append(run)
-        return {seed: tuple(runs) for seed, runs in grouped.items()}
-
     def format(self) -> str:
         verdict = "OK: the rewritten module computes the same bits" if self.ok else "MISMATCH"
         lines = [f"verify: {verdict}", "  inputs:"]
