@@ -1,0 +1,307 @@
+"""Export tiny, random-weight MoE blocks of pip `transformers` to StableHLO fixtures (fixtures/transformers/).
+
+Why: the rules must hold on model code nobody here wrote. Each block (DeepSeek-V3, GLM-4 MoE, Mixtral, Qwen2/3-MoE,
+gpt-oss, Llama4, OLMoE, GraniteMoE, where the installed transformers has it) is built from a config written in
+code (no download, random weights), run through torchax and lowered by JAX for a 4x2 ("batch", "model") mesh with
+the tokens sharded over "batch", as Shardy and as GSPMD, with and without debug locations.
+
+Optional dependencies (the `export` extra; not part of `make test`, which only reads the committed files):
+torch, transformers, torchax, jax. Install them in a venv outside the repository, for example
+
+    python3 -m venv /work/venv-export
+    /work/venv-export/bin/pip install torch==2.13.0 transformers torchax 'jax==0.10.2' 'jaxlib==0.10.2'
+    /work/venv-export/bin/python tools/export_transformers.py            # writes fixtures/transformers/
+
+torchax 0.0.13 names two aten overloads (`prod.dim_Dimname`, `index_copy.dimname`) that torch 2.13 dropped;
+`_tolerate_missing_overloads` lets it import. torch-xla 2.9 pins torch 2.9 (a multi-GB CUDA download here), so the
+PyTorch/XLA examples under ../shared/examples/torchxla stand in for it.
+
+The manifest (fixtures/transformers/MANIFEST.json) is the oracle the test checks hlo-fix against. Its hazards come
+from the model source, not from hlo-fix: every `torch.gather` / `scatter_` along dim 1 of a [tokens, experts]
+tensor in the block's Python is a row-iota gather (HF002) or scatter (HF003) once tokens are sharded. The script
+finds the lines that call them (`HAZARD_CALLS`), then, with jaxlib's MLIR parser, the op each line lowered to (the
+op whose debug-location chain contains that line), and records it by kind and ordinal, and by line in each file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import inspect
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=8")
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "fixtures" / "transformers"
+MESH_SHAPE = (4, 2)
+MESH_AXES = ("batch", "model")
+BATCH, SEQUENCE, HIDDEN = 8, 4, 32
+
+# Row-wise index calls that lower to a row-iota gather/scatter: (source text, rule, op).
+HAZARD_CALLS = (
+    (".gather(1,", "HF002", "stablehlo.gather"),
+    (".scatter_(1,", "HF003", "stablehlo.scatter"),
+)
+
+COMMON = dict(hidden_size=HIDDEN, num_hidden_layers=1, num_attention_heads=4, num_key_value_heads=4, vocab_size=64)
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    module: str  # transformers.models.<module>.modeling_<module>
+    config: str
+    block: str
+    config_kwargs: dict = field(default_factory=dict)
+
+
+MODELS = (
+    Model(
+        "deepseek_v3",
+        "deepseek_v3",
+        "DeepseekV3Config",
+        "DeepseekV3MoE",
+        dict(
+            intermediate_size=64,
+            moe_intermediate_size=16,
+            n_routed_experts=8,
+            num_experts_per_tok=2,
+            n_group=4,
+            topk_group=2,
+            n_shared_experts=1,
+            norm_topk_prob=True,
+            first_k_dense_replace=0,
+            q_lora_rank=None,
+            kv_lora_rank=16,
+            qk_rope_head_dim=8,
+            qk_nope_head_dim=8,
+            v_head_dim=8,
+        ),
+    ),
+    Model(
+        "glm4_moe",
+        "glm4_moe",
+        "Glm4MoeConfig",
+        "Glm4MoeMoE",
+        dict(
+            intermediate_size=64,
+            moe_intermediate_size=16,
+            n_routed_experts=8,
+            num_experts_per_tok=2,
+            n_group=4,
+            topk_group=2,
+            n_shared_experts=1,
+            norm_topk_prob=True,
+            first_k_dense_replace=0,
+            head_dim=8,
+        ),
+    ),
+    Model("mixtral", "mixtral", "MixtralConfig", "MixtralSparseMoeBlock",
+          dict(intermediate_size=16, num_local_experts=8, num_experts_per_tok=2)),
+    Model("qwen2_moe", "qwen2_moe", "Qwen2MoeConfig", "Qwen2MoeSparseMoeBlock",
+          dict(intermediate_size=64, moe_intermediate_size=16, shared_expert_intermediate_size=16, num_experts=8,
+               num_experts_per_tok=2)),
+    Model("qwen3_moe", "qwen3_moe", "Qwen3MoeConfig", "Qwen3MoeSparseMoeBlock",
+          dict(intermediate_size=64, moe_intermediate_size=16, num_experts=8, num_experts_per_tok=2, head_dim=8)),
+    Model("gpt_oss", "gpt_oss", "GptOssConfig", "GptOssMLP",
+          dict(intermediate_size=16, num_local_experts=8, num_experts_per_tok=2, head_dim=8)),
+    Model("llama4", "llama4", "Llama4TextConfig", "Llama4TextMoe",
+          dict(intermediate_size=16, intermediate_size_mlp=64, num_local_experts=8, num_experts_per_tok=1,
+               head_dim=8)),
+    Model("olmoe", "olmoe", "OlmoeConfig", "OlmoeSparseMoeBlock",
+          dict(intermediate_size=16, num_experts=8, num_experts_per_tok=2)),
+    Model("granitemoe", "granitemoe", "GraniteMoeConfig", "GraniteMoeMoE",
+          dict(intermediate_size=16, num_local_experts=8, num_experts_per_tok=2)),
+)
+
+
+def _tolerate_missing_overloads() -> None:
+    """Let torchax import on a torch that dropped overloads it registers (it only uses them as dict keys)."""
+    import torch._ops as ops
+
+    original = ops.OpOverloadPacket.__getattr__
+
+    def getattr_or_placeholder(self, key):
+        try:
+            return original(self, key)
+        except AttributeError:
+            if key.startswith("__"):
+                raise
+            return f"missing overload {self._qualified_op_name}.{key}"
+
+    ops.OpOverloadPacket.__getattr__ = getattr_or_placeholder
+
+
+def build_block(model: Model):
+    """The MoE block with random weights (seeded), experts in `batched_mm` form (static shapes, traceable)."""
+    import torch
+
+    modeling = importlib.import_module(f"transformers.models.{model.module}.modeling_{model.module}")
+    configuration = importlib.import_module(f"transformers.models.{model.module}.configuration_{model.module}")
+    config = getattr(configuration, model.config)(**COMMON, **model.config_kwargs)
+    config._experts_implementation = "batched_mm"
+    torch.manual_seed(0)
+    block = getattr(modeling, model.block)(config).eval()
+    with torch.no_grad():
+        for parameter in block.parameters():
+            parameter.normal_(0.0, 0.2)
+    return block, modeling
+
+
+def lower(block, *, partitioner: str, debug: bool) -> str:
+    import jax
+    import jax.numpy as jnp
+    import torchax
+    from jax.sharding import AxisType, NamedSharding, PartitionSpec
+
+    weights, function = torchax.extract_jax(block)
+    mesh = jax.make_mesh(MESH_SHAPE, MESH_AXES, axis_types=(AxisType.Auto, AxisType.Auto))
+    replicated = NamedSharding(mesh, PartitionSpec())
+    tokens = NamedSharding(mesh, PartitionSpec("batch"))
+    weight_shardings = jax.tree_util.tree_map(lambda _: replicated, weights)
+
+    def forward(weights, hidden_states):
+        out = function(weights, (hidden_states,))
+        return out if isinstance(out, tuple) else (out,)
+
+    previous = jax.config.jax_use_shardy_partitioner
+    jax.config.update("jax_use_shardy_partitioner", partitioner == "shardy")
+    try:
+        jitted = jax.jit(forward, in_shardings=(weight_shardings, tokens))
+        hidden = jax.ShapeDtypeStruct((BATCH, SEQUENCE, HIDDEN), jnp.float32)
+        lowered = jitted.lower(jax.tree_util.tree_map(lambda w: jax.ShapeDtypeStruct(w.shape, w.dtype), weights), hidden)
+        return lowered.as_text(debug_info=debug)
+    finally:
+        jax.config.update("jax_use_shardy_partitioner", previous)
+
+
+def hazard_lines(block, modeling) -> list[tuple[str, int, str, str]]:
+    """(file, line, rule, op) for every row-wise gather/scatter call in the source of the block's modules."""
+    found = set()
+    for module in block.modules():
+        cls = type(module)
+        if not cls.__module__.startswith("transformers.models."):
+            continue
+        try:
+            lines, first = inspect.getsourcelines(cls)
+        except (OSError, TypeError):
+            continue
+        path = inspect.getsourcefile(cls)
+        for offset, text in enumerate(lines):
+            for call, rule, op in HAZARD_CALLS:
+                if call in text.replace(" ", ""):
+                    found.add((path, first + offset, rule, op))
+    return sorted(found)
+
+
+def located_ops(debug_text: str) -> list[tuple[str, str]]:
+    """(op name, printed location) of every op of the entry function, in program order, read by jaxlib's parser."""
+    from jax._src.interpreters import mlir
+    from jax._src.lib.mlir import ir
+
+    context = mlir.make_ir_context()
+    module = ir.Module.parse(debug_text, context=context)
+    ops = []
+
+    def walk(operation):
+        for region in operation.regions:
+            for block in region.blocks:
+                for op in block.operations:
+                    ops.append((op.operation.name, str(op.operation.location)))
+                    walk(op.operation)
+
+    walk(module.operation)
+    return ops
+
+
+def expected_hazards(debug_text: str, hazards) -> list[dict]:
+    """Each hazardous call's op: its kind, its ordinal among ops of that kind, and the Python line."""
+    ops = located_ops(debug_text)
+    expected = []
+    for path, line, rule, op_name in hazards:
+        needle = f'"{path}":{line}:'
+        ordinal = -1
+        for name, location in ops:
+            if name != op_name:
+                continue
+            ordinal += 1
+            if needle in location:
+                expected.append(
+                    {"rule": rule, "op": op_name, "ordinal": ordinal, "source": f"{Path(path).name}:{line}"}
+                )
+    return expected
+
+
+def op_lines(text: str, op_name: str) -> list[int]:
+    """1-based lines where an op of this kind is defined, in order (pretty `= name` or generic `"name"(` form)."""
+    lines = []
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if f"= {op_name} " in stripped or f"= {op_name}(" in stripped or f'"{op_name}"(' in stripped:
+            lines.append(number)
+    return lines
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--only", nargs="*", help="model names to export (default: all available)")
+    args = parser.parse_args(argv)
+
+    _tolerate_missing_overloads()
+    import jax
+    import torch
+    import torchax
+    import transformers
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    manifest = {
+        "generator": "tools/export_transformers.py",
+        "versions": {
+            "transformers": transformers.__version__,
+            "torch": torch.__version__,
+            "torchax": getattr(torchax, "__version__", "?"),
+            "jax": jax.__version__,
+        },
+        "mesh": dict(zip(MESH_AXES, MESH_SHAPE)),
+        "input": f"hidden_states f32[{BATCH}, {SEQUENCE}, {HIDDEN}] sharded over 'batch'",
+        "files": {},
+        "skipped": {},
+    }
+    for model in MODELS:
+        if args.only and model.name not in args.only:
+            continue
+        try:
+            block, modeling = build_block(model)
+            texts = {
+                (partitioner, debug): lower(block, partitioner=partitioner, debug=debug)
+                for partitioner in ("shardy", "gspmd")
+                for debug in (False, True)
+            }
+        except Exception as error:  # a model this transformers/torchax pair cannot build or trace
+            manifest["skipped"][model.name] = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
+            print(f"skip {model.name}: {manifest['skipped'][model.name]}", file=sys.stderr)
+            continue
+        hazards = expected_hazards(texts[("shardy", True)], hazard_lines(block, modeling))
+        for (partitioner, debug), text in texts.items():
+            name = f"{model.name}_torchax_{partitioner}{'_debug' if debug else ''}.mlir"
+            (args.out / name).write_text(text)
+            entries = []
+            for hazard in hazards:
+                lines = op_lines(text, hazard["op"])
+                entries.append({**hazard, "line": lines[hazard["ordinal"]]})
+            manifest["files"][name] = {"model": model.name, "exporter": "torchax", "partitioner": partitioner,
+                                       "debug": debug, "hazards": entries}
+            print(f"{name}: {len(text)} bytes, hazards {[(h['rule'], h['line']) for h in entries]}")
+    (args.out / "MANIFEST.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
