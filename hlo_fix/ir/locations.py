@@ -1,13 +1,15 @@
 """Debug locations: `loc(#loc12)` resolved through `#locN = loc(...)` aliases down to the Python line.
 
 JAX prints `#loc97 = loc("jit(f)/gather"(#loc65))`, `#loc65 = loc(callsite(#loc45 at #loc28))`,
-`#loc45 = loc("router"(#loc21))`, `#loc21 = loc("model.py":18:8 to :37)`. The line a user wants is the innermost
-frame: a name's child, a call site's callee, a fused location's first part that has a file.
+`#loc45 = loc("router"(#loc21))`, `#loc21 = loc("model.py":18:8 to :37)`. A location unrolls into a chain of frames,
+innermost first: a name's child, a call site's callee then its caller, a fused location's first part that has a
+file. The line a user wants is the innermost frame outside the frameworks: torchax prints its own dispatch frames
+(`torchax/ops/jaten.py`, `torch/nn/modules/module.py`) inside the model's, so the first frame is rarely the model's.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import functools
@@ -34,14 +36,100 @@ class Location:
     children: tuple["Location", ...] = ()
 
     def python_source(self) -> SourceLocation | None:
-        """The innermost file:line:col reachable from here, callee before caller."""
-        if self.kind == "file" and self.file is not None and self.line is not None:
-            return SourceLocation(self.file, self.line, self.column)
-        for child in self.children:
-            found = child.python_source()
-            if found is not None:
-                return found
-        return None
+        """The first frame of `frames()` outside the frameworks (see `user_frame`); with the whole chain when the
+        location has more than one frame."""
+        chain = self.frames()
+        if not chain:
+            return None
+        chosen = user_frame(chain)
+        if len(chain) == 1:
+            return SourceLocation(chosen.file, chosen.line, chosen.column)
+        return SourceChain(chosen.file, chosen.line, chosen.column, chain=chain)
+
+    def frames(self) -> tuple["SourceFrame", ...]:
+        """Every file frame reachable from here, innermost first (callee before caller)."""
+        found: list[SourceFrame] = []
+        self._collect(found, None)
+        return tuple(found)
+
+    def _collect(self, found: list, function: str | None) -> None:
+        if self.kind == "file":
+            if self.file is not None and self.line is not None:
+                found.append(SourceFrame(self.file, self.line, self.column, function))
+        elif self.kind == "name":
+            # `"Module.forward"("model.py":3:4)`: a frame's function name sits right around its file location.
+            for child in self.children:
+                child._collect(found, self.name if child.kind == "file" else None)
+        elif self.kind == "callsite":
+            for child in self.children:
+                child._collect(found, None)
+        elif self.kind == "fused":
+            for child in self.children:
+                before = len(found)
+                child._collect(found, None)
+                if len(found) > before:
+                    break
+
+
+@dataclass(frozen=True)
+class SourceFrame:
+    """One frame of a location's call chain; `function` when the exporter names it (torchax, JAX's name stack)."""
+
+    file: str
+    line: int
+    column: int | None = None
+    function: str | None = None
+
+    def to_json(self) -> dict:
+        return {"file": self.file, "line": self.line, "column": self.column, "function": self.function}
+
+
+@dataclass(frozen=True, eq=False)
+class SourceChain(SourceLocation):
+    """A finding's source that came out of a call chain: the chosen frame, plus the whole chain for JSON reports.
+    Equal to (and hashed as) the plain SourceLocation of the chosen frame, so the chain changes no comparison."""
+
+    chain: tuple[SourceFrame, ...] = field(default=(), repr=False)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SourceLocation):
+            return NotImplemented
+        return (self.file, self.line, self.column) == (other.file, other.line, other.column)
+
+    def __hash__(self) -> int:
+        return hash((self.file, self.line, self.column))
+
+
+# Packages whose frames are never the user's line (matched as a directory of the frame's file).
+FRAMEWORK_PACKAGES = frozenset({"jax", "jaxlib", "torchax", "torch", "torch_xla", "flax"})
+# transformers' own helpers (`transformers/integrations/moe.py`) are skipped when a model file
+# (`transformers/models/...`) is further out in the chain.
+HELPER_PACKAGE, HELPER_MODELS = "transformers", "models"
+
+
+def frame_role(file: str) -> str:
+    """`framework`, `helper` (transformers outside its models), `model` (transformers/models) or `user`."""
+    directories = file.replace("\\", "/").split("/")[:-1]
+    for at, directory in enumerate(directories):
+        if directory in FRAMEWORK_PACKAGES:
+            return "framework"
+        if directory == HELPER_PACKAGE:
+            inside_models = at + 1 < len(directories) and directories[at + 1] == HELPER_MODELS
+            return "model" if inside_models else "helper"
+    return "user"
+
+
+def user_frame(chain: tuple[SourceFrame, ...]) -> SourceFrame:
+    """The first frame outside the frameworks (and outside transformers' helpers when a model file is further out);
+    the innermost frame when every one is a framework's."""
+    roles = [frame_role(frame.file) for frame in chain]
+    for at, role in enumerate(roles):
+        if role == "framework":
+            continue
+        if role == "helper" and "model" in roles[at + 1 :]:
+            continue
+        return chain[at]
+    return chain[0]
 
 
 UNKNOWN = Location("unknown")
