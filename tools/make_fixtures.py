@@ -166,6 +166,9 @@ class Lowerer:
         mesh = None if shardings is None else self.mesh
         return self._pool.submit(self._helpers.lower_text, fn, args, shardings, mesh, debug_info).result()
 
+    def lower_explicit(self, fn, args, mesh, *, debug_info=False) -> str:
+        return self._pool.submit(self._helpers.lower_explicit_text, fn, args, mesh, debug_info).result()
+
     def export(self, fn, args, shardings) -> str:
         return self._pool.submit(self._helpers.export_text, fn, args, shardings, self.mesh).result()
 
@@ -252,6 +255,32 @@ def router_fixtures(lowerer: Lowerer, router: types.ModuleType) -> list[Fixture]
             f"MoE router (B=64, E=160, K=8, 8 groups, top-4 groups), {what}; logits {dtype_name} sharded "
             f"P('batch', None) on a 4x2 ('batch', 'model') mesh; {partitioner} output"
             + ("; with debug locations" if debug else "")
+        )
+        fixtures.append(Fixture(name, description, "jax", text, True, expect))
+    return fixtures
+
+
+def explicit_router_fixtures(lowerer: Lowerer, router: types.ModuleType, mesh) -> list[Fixture]:
+    """The seed router written JAX's current way (tools/fixture_models/router_explicit.py): `jax.make_mesh`'s
+    default explicit axes, arguments carrying their shardings, `out_sharding=` on the indexing ops,
+    `jax.sharding.reshard`; the same variants as `router_fixtures`, and the same findings expected."""
+    fixtures = []
+    variants = itertools.product(ROUTER_IDIOMS.items(), ("shardy", "gspmd"), ROUTER_DTYPES.items(), (True, False))
+    for (idiom, (fn_name, what, expect)), partitioner, (dtype_name, dtype), debug in variants:
+        name = f"router_explicit_{idiom}_{partitioner}_{dtype_name}{'_debug' if debug else ''}.mlir"
+        rows, replicated = (NamedSharding(mesh, spec) for spec in (P("batch", None), P()))
+        args = (
+            jax.ShapeDtypeStruct((router.TOKENS, router.EXPERTS), dtype, sharding=rows),
+            jax.ShapeDtypeStruct((router.EXPERTS,), dtype, sharding=replicated),
+        )
+        with jax_flags(**partitioner_flags(partitioner)):
+            text = lowerer.lower_explicit(getattr(router, fn_name), args, mesh, debug_info=debug)
+        check_partitioner(name, text, partitioner)
+        description = (
+            f"MoE router as router_{idiom}, written with an explicit-axes mesh (jax.make_mesh default, "
+            f"jax.set_mesh, out_sharding= on .at[].get/.set and einsum, jax.sharding.reshard): {what}; logits "
+            f"{dtype_name} carrying P('batch', None) on a 4x2 ('batch', 'model') mesh; {partitioner} output, every "
+            f"value wrapped in a sharding constraint" + ("; with debug locations" if debug else "")
         )
         fixtures.append(Fixture(name, description, "jax", text, True, expect))
     return fixtures
@@ -361,6 +390,16 @@ CASES = (
         "row_iota_gather_u32", (TABLE, IDX), (ROWS, ROWS), ROWS, ROW_GATHER,
     ),
     Case(
+        "gather_row_iota_barrier_shardy.mlir",
+        "row-iota gather whose arange(B) and indices pass through jax.lax.optimization_barrier; batch-sharded",
+        "row_iota_gather_behind_barrier", (TABLE, IDX), (ROWS, ROWS), ROWS, ROW_GATHER,
+    ),
+    Case(
+        "gather_row_iota_barrier_gspmd.mlir",
+        "as gather_row_iota_barrier_shardy, GSPMD output",
+        "row_iota_gather_behind_barrier", (TABLE, IDX), (ROWS, ROWS), ROWS, ROW_GATHER, partitioner="gspmd",
+    ),
+    Case(
         "gather_row_iota_unsharded.mlir",
         "row-iota gather under a plain jax.jit, no shardings anywhere",
         "row_iota_gather", (TABLE, IDX), expect=ROW_GATHER, partitioner=None,
@@ -397,11 +436,15 @@ def export_fixture(lowerer: Lowerer, router: types.ModuleType) -> Fixture:
 
 
 def jax_fixtures() -> list[Fixture]:
-    router, cases, helpers = (load_model(name) for name in ("router", "cases", "lower"))
+    router, explicit, cases, helpers = (load_model(name) for name in ("router", "router_explicit", "cases", "lower"))
     mesh = jax.make_mesh((4, 2), ("batch", "model"), axis_types=(jax.sharding.AxisType.Auto,) * 2)
+    explicit_mesh = jax.make_mesh((4, 2), ("batch", "model"))
+    if set(explicit_mesh.axis_types) != {jax.sharding.AxisType.Explicit}:
+        raise FixtureError(f"jax.make_mesh's default axes are {explicit_mesh.axis_types}, not explicit")
     with ThreadPoolExecutor(max_workers=1) as pool:
         lowerer = Lowerer(pool, helpers, mesh)
         fixtures = router_fixtures(lowerer, router)
+        fixtures += explicit_router_fixtures(lowerer, explicit, explicit_mesh)
         fixtures += [case_fixture(lowerer, cases, case) for case in CASES]
         fixtures.append(export_fixture(lowerer, router))
     return fixtures

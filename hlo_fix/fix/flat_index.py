@@ -15,6 +15,7 @@ from hlo_fix.fix.onehot_access import OneHotAccess, RowPair
 from hlo_fix.fix.pattern import RewritePattern
 from hlo_fix.fix.values import integer_range, scaled_iota, shape_of, without_size_one_dim
 from hlo_fix.ir.idioms import normalized_source
+from hlo_fix.sharding.annotations import see_through
 from hlo_fix.sharding.links import gather_numbers
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ def flat_access(op: "Op") -> OneHotAccess | None:
     """The equivalent row gather of a flat gather into a reshaped rank-2 table, or None."""
     if op.name != "stablehlo.gather" or len(op.operands) != 2:
         return None
-    flat_table, indices = op.operands
+    flat_table, indices = see_through(op.operands[0]), op.operands[1]
     reshape = flat_table.owner
     if reshape is None or flat_table.is_block_argument or reshape.name != "stablehlo.reshape":
         return None
@@ -79,6 +80,7 @@ def _row_and_column(flat: "Value", table_shape) -> tuple[int, "Value"] | None:
     """`row * E + column`, seen through integer converts and a normalization of the sum (both only matter for a
     column outside [0, E), where this rewrite is unsafe anyway): the row's batch dim and the column."""
     for _ in range(4):
+        flat = see_through(flat)
         kept = normalized_source(flat)
         owner = flat.owner
         if kept is not None:
@@ -89,6 +91,7 @@ def _row_and_column(flat: "Value", table_shape) -> tuple[int, "Value"] | None:
             flat = owner.operands[0]
         else:
             break
+    flat = see_through(flat)
     op = flat.owner
     if op is None or flat.is_block_argument or op.name != "stablehlo.add":
         return None

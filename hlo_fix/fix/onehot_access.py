@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from hlo_fix.fix.values import dims_attribute, iota_dim, shape_of, without_size_one_dim
+from hlo_fix.sharding.annotations import see_through
 from hlo_fix.sharding.links import gather_numbers, scatter_numbers
 
 if TYPE_CHECKING:
@@ -152,6 +153,7 @@ def _access(op: "Op", table: "Value", indices: "Value", index_map: list[int], iv
 
 
 def _concatenated_pieces(indices: "Value", ivd: int) -> list["Value"]:
+    indices = see_through(indices)
     op = indices.owner
     if op is None or indices.is_block_argument or op.name != "stablehlo.concatenate":
         return []

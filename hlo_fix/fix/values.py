@@ -2,8 +2,9 @@
 
 A rewrite replaces a gather by a computation that must agree for every input, so "this component is a row iota"
 must mean exactly `value[..., i, ...] == i` along one dim: an iota seen through broadcasts, size-1 reshapes,
-integer converts that keep its range, and jnp's negative-index normalization `select(x < 0, x + n, x)`, which
-returns `x` for the non-negative iota. An offset (`iota + 1`) or a scale is not a row iota here.
+integer converts that keep its range, sharding annotations and barriers (`hlo_fix.sharding.annotations`), and
+jnp's negative-index normalization `select(x < 0, x + n, x)`, which returns `x` for the non-negative iota. An offset (`iota + 1`) or a
+scale is not a row iota here.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hlo_fix.ir.idioms import normalized_source, splat_value
+from hlo_fix.sharding.annotations import forwarded, see_through
 
 if TYPE_CHECKING:
     from hlo_fix.ir.model import Op, Value
@@ -45,6 +47,7 @@ def dims_attribute(op: "Op", *names: str) -> list[int] | None:
 def constant_origin(value: "Value") -> "Value | None":
     """The rank-0 or splat constant a value is broadcast from (through broadcasts, reshapes and converts)."""
     while True:
+        value = see_through(value)
         op = value.owner
         if op is None or value.is_block_argument:
             return None
@@ -62,7 +65,7 @@ def constant_origin(value: "Value") -> "Value | None":
 def _is_constant_chain(value: "Value") -> bool:
     op = value.owner
     while op is not None and not value.is_block_argument and op.name in ("stablehlo.convert", "stablehlo.reshape"):
-        value = op.operands[0]
+        value = see_through(op.operands[0])
         op = value.owner
     return op is not None and not value.is_block_argument and op.name == "stablehlo.constant"
 
@@ -83,6 +86,9 @@ def iota_dim(value: "Value", depth: int = 0) -> int | None:
     if name == "stablehlo.iota":
         found = op.attributes.int("iota_dimension")
         return found if found is not None else (op.attributes.int("dim") or 0)
+    inner_value = forwarded(value)
+    if inner_value is not None:
+        return iota_dim(inner_value, depth + 1)
     if name == "stablehlo.broadcast_in_dim":
         source = op.operands[0]
         inner = iota_dim(source, depth + 1)
@@ -128,6 +134,9 @@ def scaled_iota(value: "Value", depth: int = 0) -> tuple[int, int] | None:
     direct = iota_dim(value)
     if direct is not None:
         return direct, 1
+    inner_value = forwarded(value)
+    if inner_value is not None:
+        return scaled_iota(inner_value, depth + 1)
     if op.name == "stablehlo.multiply":
         for operand, other in (op.operands, reversed(op.operands)):
             scale = splat_value(other)
@@ -155,6 +164,7 @@ def scaled_iota(value: "Value", depth: int = 0) -> tuple[int, int] | None:
 
 def without_size_one_dim(value: "Value", dim: int, target_shape) -> "Value | None":
     """The value of shape `target_shape` that `value` only adds a size-1 `dim` to (broadcast or reshape)."""
+    value = see_through(value)
     op = value.owner
     if op is None or value.is_block_argument:
         return None

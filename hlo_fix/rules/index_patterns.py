@@ -1,9 +1,9 @@
 """Recognizes how a gather's or scatter's start indices were built: which index components are an iota over a
 batch dimension (a "row iota"), which are data, and whether a flat `row * E + col` index was formed.
 
-Exporters wrap both parts in plumbing that changes no value: converts, size-1 reshapes, broadcasts, and jnp's
-negative-index normalization `select(x < 0, x + n, x)`. The tracer sees through all of it and follows each
-dimension, so it can tell an iota over the batch axis (the hazard) from an iota over the expert axis (harmless).
+Exporters wrap both parts in plumbing that changes no value: converts, size-1 reshapes, broadcasts, jnp's
+negative-index normalization `select(x < 0, x + n, x)`, and the sharding annotations explicit-mesh programs put on
+every value (`hlo_fix.sharding.annotations`). The tracer sees through all of it and follows each dimension, so it can tell an iota over the batch axis (the hazard) from an iota over the expert axis (harmless).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from hlo_fix.ir.idioms import normalized_source, splat_value
 from hlo_fix.ir.shapes import reshape_groups
 from hlo_fix.ir.structure import structure_of
+from hlo_fix.sharding.annotations import forwarded, see_through
 from hlo_fix.sharding.links import call_argument, call_graph, gather_numbers, scatter_numbers
 
 if TYPE_CHECKING:
@@ -53,9 +54,11 @@ def iota_dimension(op: "Op") -> int:
 
 
 def _is_constant(value: "Value") -> bool:
+    value = see_through(value)
     op = value.owner
     while op is not None and (op.name in _BROADCASTS or op.name in ("stablehlo.convert", "stablehlo.reshape")):
-        op = op.operands[0].owner
+        value = see_through(op.operands[0])
+        op = value.owner
     return op is not None and op.name in _CONSTANTS
 
 
@@ -116,6 +119,9 @@ class _Tracer:
             return result
         if name in _CONSTANTS:
             return result
+        inner = forwarded(value)
+        if inner is not None:
+            return self.follow(inner, dims, scale, nxt, calls)
         if name in _SAME_VALUE or name == "stablehlo.reshape":
             source = op.operands[0]
             mapped = dims if name in _SAME_VALUE else _reshape_dims(source, value, dims)
@@ -208,6 +214,7 @@ def _reshape_dims(source: "Value", result: "Value", dims: dict[int, int]) -> dic
 def table_source(value: "Value") -> "Value":
     """The table a gather reads, seen through function arguments (a gather inside a private function)."""
     for _ in range(8):
+        value = see_through(value)
         if value.index >= 0:
             return value
         passed = call_argument(value)
@@ -305,6 +312,7 @@ def _index_pieces(indices: "Value", ivd: int, count: int) -> tuple["Value", list
     value = indices
     # See through converts and size-1 reshapes between the concatenate and the gather.
     for _ in range(8):
+        value = see_through(value)
         op = value.owner
         if op is None or op.name not in _SAME_VALUE and op.name != "stablehlo.reshape":
             break

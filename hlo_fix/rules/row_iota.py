@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 from hlo_fix.rules.context_checks import in_manual_computation
 from hlo_fix.rules.index_patterns import IndexedAccess, IotaTerm, accesses, table_source
 from hlo_fix.sharding.analysis import analysis
-from hlo_fix.sharding.spec import DimSharding
+from hlo_fix.sharding.annotations import is_annotation
+from hlo_fix.sharding.links import gather_numbers
+from hlo_fix.sharding.spec import REPLICATED_DIM, DimSharding
 
 if TYPE_CHECKING:
     from hlo_fix.ir.model import Op
@@ -47,6 +49,8 @@ def _find(ctx) -> list[RowIotaHazard]:
                 dim = sharding.dim(term.iota.results[0], term.iota_dim)
             if not dim.sharded:
                 dim = _row_dim_of_operand(access, operand_dim, flat, sharding)
+            if not dim.sharded:
+                dim = _row_dim_of_result(access, term, operand_dim, sharding)
             found.append(RowIotaHazard(access, term, operand_dim, flat, dim))
     return found
 
@@ -67,6 +71,37 @@ def _row_dim_of_operand(access: IndexedAccess, operand_dim: int, flat: bool, sha
     if flat and table.owner is not None and table.owner.name == "stablehlo.reshape":
         table, dim = table.owner.operands[0], 0
     return sharding.dim(table, dim)
+
+
+def _row_dim_of_result(access: IndexedAccess, term: IotaTerm, operand_dim: int, sharding) -> DimSharding:
+    """The access's result along the row: a result sharded there (`out_sharding=P("batch")` on a replicated
+    operand) makes the partitioner split the access by rows, row iota and all."""
+    op = access.op
+    if access.kind == "scatter":
+        return _declared_dim(op.results[0], operand_dim, sharding) if op.results else REPLICATED_DIM
+    index_shape, root_shape = _shape(access.indices), _shape(access.index_root)
+    result_shape = _shape(op.results[0]) if op.results else None
+    if index_shape is None or root_shape != index_shape or result_shape is None or term.dim == access.index_vector_dim:
+        return REPLICATED_DIM
+    offset = set(gather_numbers(op).get("offset_dims", []))
+    batch_dims = [d for d in range(len(result_shape)) if d not in offset]
+    position = term.dim if term.dim < access.index_vector_dim else term.dim - 1
+    return _declared_dim(op.results[0], batch_dims[position], sharding) if position < len(batch_dims) else REPLICATED_DIM
+
+
+def _declared_dim(value, dim: int, sharding) -> DimSharding:
+    """A value's dim as the annotation right after it declares it (explicit-mesh JAX constrains every result),
+    else as the analysis finds it."""
+    for user in value.users:
+        if is_annotation(user) and user.operands and user.operands[0] is value and user.results:
+            found = sharding.dim(user.results[0], dim)
+            if found.sharded:
+                return found
+    return sharding.dim(value, dim)
+
+
+def _shape(value):
+    return None if value.type is None else value.type.shape
 
 
 def hazards_by_op(ctx, kind: str, flat: bool) -> list[list[RowIotaHazard]]:

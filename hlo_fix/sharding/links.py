@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from hlo_fix.ir.attributes import parse_int_pair, parse_ints, parse_struct
 from hlo_fix.ir.shapes import reshape_groups
+from hlo_fix.sharding.annotations import BARRIER, SHARDING_TARGET, TO_FULL, TO_SHARD, custom_call_target
 
 if TYPE_CHECKING:
     from hlo_fix.ir.model import Op, Value
@@ -35,6 +36,7 @@ _OPAQUE = frozenset(
         "sdy.mesh",
     }
 )
+_DIM_KEEPING_CALLS = frozenset({SHARDING_TARGET, TO_SHARD, TO_FULL})
 # A composite runs its `decomposition = @f` like a call.
 _CALLS = frozenset({"call", "func.call", "stablehlo.composite"})
 _RETURNS = frozenset({"return", "func.return", "stablehlo.return", "sdy.return"})
@@ -263,10 +265,18 @@ def _case(op: "Op") -> Iterator[Link]:
 
 
 def _sharding_custom_call_links(op: "Op") -> list[Link]:
-    """`custom_call @Sharding` is an identity with an annotation; other custom calls are opaque."""
-    if op.attributes.symbol() == "Sharding" and op.operands and op.results:
+    """`custom_call @Sharding` is an identity with an annotation, and the manual boundary (`@SPMDFullToShardShape`,
+    `@SPMDShardToFullShape`) keeps each dim where it is (a shard's dim is a slice of the full one); other custom
+    calls are opaque."""
+    if custom_call_target(op) in _DIM_KEEPING_CALLS and op.operands and op.results:
         return list(_identity(op.operands[0], op.results[0]))
     return []
+
+
+def _optimization_barrier(op: "Op") -> Iterator[Link]:
+    """Each result is its own operand, passed through (not every operand with every result, as elementwise)."""
+    for operand, result in zip(op.operands, op.results):
+        yield from _identity(operand, result)
 
 
 class CallGraph:
@@ -358,4 +368,5 @@ _HANDLERS = {
     "stablehlo.case": _case,
     "stablehlo.if": _case,
     "stablehlo.dynamic_gather": _gather,
+    BARRIER: _optimization_barrier,
 }

@@ -62,3 +62,9 @@ def shard_local_gather(table, idx):
     """The row-iota gather inside shard_map: each shard indexes its own rows, so the iota is local by construction."""
     spec = P("batch", None)
     return jax.shard_map(row_iota_gather, in_specs=(spec, spec), out_specs=spec)(table, idx)
+
+
+def row_iota_gather_behind_barrier(table, idx):
+    """The row iota and the indices pass through an optimization_barrier (as remat puts them) before the gather."""
+    rows, idx = jax.lax.optimization_barrier((jnp.arange(table.shape[0]), idx))
+    return table[rows[:, None], idx]

@@ -31,3 +31,9 @@ def export_text(fn, args, shardings=None, mesh=None):
     """The serialized-export flavour: `jax.export.export(jax.jit(fn, ...))(*args).mlir_module()`."""
     with _mesh_context(mesh):
         return jax.export.export(_jit(fn, shardings))(*args).mlir_module()
+
+
+def lower_explicit_text(fn, args, mesh, debug_info=False):
+    """JAX's current way: arguments that carry their sharding, under `jax.set_mesh` of an explicit-axes mesh."""
+    with jax.set_mesh(mesh):
+        return jax.jit(fn).lower(*args).as_text(debug_info=debug_info)
