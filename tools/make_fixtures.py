@@ -475,6 +475,20 @@ def i64_arange(n: int) -> str:
     return 'dense<"0x' + "".join(i.to_bytes(8, "little").hex().upper() for i in range(n)) + '">'
 
 
+def i64_dense(values: list[int], shape: tuple[int, ...]) -> str:
+    """An i64 constant's payload as MLIR prints it: nested lists, or past the threshold a little-endian hex blob."""
+    if len(values) > MLIR_HEX_ELEMENTS_THRESHOLD:
+        return 'dense<"0x' + "".join(v.to_bytes(8, "little", signed=True).hex().upper() for v in values) + '">'
+
+    def nested(flat: list[int], dims: tuple[int, ...]) -> str:
+        if not dims:
+            return str(flat[0])
+        step = len(flat) // dims[0]
+        return "[" + ", ".join(nested(flat[i * step : (i + 1) * step], dims[1:]) for i in range(dims[0])) + "]"
+
+    return f"dense<{nested(values, shape)}>"
+
+
 def torchxla_module(number: int, arg_types: list[str], result: str, body: list[str], sharded: bool) -> str:
     """Wrap body lines (indented relative to the function body) in torch-xla's module and @main header."""
     attr = f' {{mhlo.sharding = "{TORCHXLA_SHARDING}"}}' if sharded else ""
@@ -504,6 +518,42 @@ def torchxla_gather(b: int, e: int, k: int, sharded: bool) -> str:
         f"return %5 : {out}",
     ]
     return torchxla_module(9, [idx, t(b, e, "f32")], out, body, sharded)
+
+
+def torchxla_gather_arange(b: int, e: int, k: int, sharded: bool) -> str:
+    """logits[torch.arange(B)[:, None], idx]: the rows are the constant torch.arange(B), not an iota."""
+    idx, rows, pairs, out = t(b, k, "i64"), t(b, k, 1, "i64"), t(b, k, 2, "i64"), t(b, k, "f32")
+    body = [
+        f"%c = stablehlo.constant {i64_dense(list(range(b)), (b,))} : {t(b, 'i64')}",
+        f"%0 = stablehlo.broadcast_in_dim %c, dims = [0] : ({t(b, 'i64')}) -> {rows}",
+        f"%1 = stablehlo.reshape %arg0 : ({idx}) -> {rows}",
+        f"%2 = stablehlo.concatenate %0, %1, dim = 2 : ({rows}, {rows}) -> {pairs}",
+        '%3 = "stablehlo.gather"(%arg1, %2) <{dimension_numbers = #stablehlo.gather<collapsed_slice_dims = [0, 1], '
+        "start_index_map = [0, 1], index_vector_dim = 2>, indices_are_sorted = false, slice_sizes = array<i64: 1, 1>}>"
+        f" : ({t(b, e, 'f32')}, {pairs}) -> {out}",
+        f"return %3 : {out}",
+    ]
+    return torchxla_module(11, [idx, t(b, e, "f32")], out, body, sharded)
+
+
+def torchxla_scatter_arange(b: int, g: int, top: int, sharded: bool) -> str:
+    """gs.index_put_((torch.arange(B)[:, None], gidx), 1.0) with the row constant folded to its [B, top, 1] shape."""
+    idx, rows, pairs, out = t(b, top, "i64"), t(b, top, 1, "i64"), t(b, top, 2, "i64"), t(b, g, "f32")
+    folded = [row for row in range(b) for _ in range(top)]
+    body = [
+        f"%cst = stablehlo.constant dense<1.000000e+00> : {t(b, top, 'f32')}",
+        f"%c = stablehlo.constant {i64_dense(folded, (b, top, 1))} : {rows}",
+        f"%0 = stablehlo.reshape %arg0 : ({idx}) -> {rows}",
+        f"%1 = stablehlo.concatenate %c, %0, dim = 2 : ({rows}, {rows}) -> {pairs}",
+        '%2 = "stablehlo.scatter"(%arg1, %1, %cst) <{indices_are_sorted = false, scatter_dimension_numbers = '
+        "#stablehlo.scatter<inserted_window_dims = [0, 1], scatter_dims_to_operand_dims = [0, 1], index_vector_dim = 2>"
+        ", unique_indices = false}> ({",
+        "^bb0(%arg2: tensor<f32>, %arg3: tensor<f32>):",
+        "  stablehlo.return %arg3 : tensor<f32>",
+        f"}}) : ({out}, {pairs}, {t(b, top, 'f32')}) -> {out}",
+        f"return %2 : {out}",
+    ]
+    return torchxla_module(23, [idx, out], out, body, sharded)
 
 
 def torchxla_scatter_set(b: int, g: int, top: int, sharded: bool) -> str:
@@ -609,6 +659,14 @@ def torchxla_fixtures() -> list[Fixture]:
             "scatter_set": (torchxla_scatter_set, (s.tokens, s.groups, s.top_groups), f"zeros_like(gs).scatter_(1, "
                             f"gidx, 1), gs [{s.tokens}, {s.groups}], gidx [{s.tokens}, {s.top_groups}] i64, i64 row "
                             "iota", (Expect("HF003", "stablehlo.scatter"),)),
+            "gather_arange": (torchxla_gather_arange, (s.tokens, s.experts, s.top_k), f"logits[torch.arange("
+                              f"{s.tokens})[:, None], idx], logits [{s.tokens}, {s.experts}], idx [{s.tokens}, "
+                              f"{s.top_k}] i64; the rows are an i64 constant, as torch_xla prints torch.arange",
+                              (Expect("HF002", "stablehlo.gather"),)),
+            "scatter_arange": (torchxla_scatter_arange, (s.tokens, s.groups, s.top_groups), f"gs.index_put_(("
+                               f"torch.arange({s.tokens})[:, None], gidx), 1.0), gs [{s.tokens}, {s.groups}], gidx "
+                               f"[{s.tokens}, {s.top_groups}] i64; the row constant folded to [{s.tokens}, "
+                               f"{s.top_groups}, 1]", (Expect("HF003", "stablehlo.scatter"),)),
             "onehot_any": (torchxla_onehot_any, (s.tokens, s.groups, s.top_groups), f"(gidx.unsqueeze(-1) == "
                            f"arange({s.groups})).any(1), gidx [{s.tokens}, {s.top_groups}] (hazard-free)", ()),
             "onehot_einsum": (torchxla_onehot_einsum, (s.tokens, s.experts, s.top_k), f"einsum('be,bke->bk', "

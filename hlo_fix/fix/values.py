@@ -3,7 +3,8 @@
 A rewrite replaces a gather by a computation that must agree for every input, so "this component is a row iota"
 must mean exactly `value[..., i, ...] == i` along one dim: an iota seen through broadcasts, size-1 reshapes,
 integer converts that keep its range, sharding annotations and barriers (`hlo_fix.sharding.annotations`), and
-jnp's negative-index normalization `select(x < 0, x + n, x)`, which returns `x` for the non-negative iota. An offset (`iota + 1`) or a
+jnp's negative-index normalization `select(x < 0, x + n, x)`, which returns `x` for the non-negative iota. An
+integer constant holding 0, 1, 2, ... (torch_xla's `torch.arange`) counts as an iota. An offset (`iota + 1`) or a
 scale is not a row iota here.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hlo_fix.ir.idioms import normalized_source, splat_value
+from hlo_fix.rules.constant_iota import constant_iota_dim
 from hlo_fix.sharding.annotations import forwarded, see_through
 
 if TYPE_CHECKING:
@@ -86,6 +88,8 @@ def iota_dim(value: "Value", depth: int = 0) -> int | None:
     if name == "stablehlo.iota":
         found = op.attributes.int("iota_dimension")
         return found if found is not None else (op.attributes.int("dim") or 0)
+    if name == "stablehlo.constant":
+        return constant_iota_dim(op)
     inner_value = forwarded(value)
     if inner_value is not None:
         return iota_dim(inner_value, depth + 1)

@@ -3,7 +3,8 @@ batch dimension (a "row iota"), which are data, and whether a flat `row * E + co
 
 Exporters wrap both parts in plumbing that changes no value: converts, size-1 reshapes, broadcasts, jnp's
 negative-index normalization `select(x < 0, x + n, x)`, and the sharding annotations explicit-mesh programs put on
-every value (`hlo_fix.sharding.annotations`). The tracer sees through all of it and follows each dimension, so it can tell an iota over the batch axis (the hazard) from an iota over the expert axis (harmless).
+every value (`hlo_fix.sharding.annotations`). A constant equal to an iota is a row iota too: torch_xla prints
+`torch.arange(B)` as `dense<[0, 1, ...]>`. The tracer sees through all of it and follows each dimension, so it can tell an iota over the batch axis (the hazard) from an iota over the expert axis (harmless).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 from hlo_fix.ir.idioms import normalized_source, splat_value
 from hlo_fix.ir.shapes import reshape_groups
 from hlo_fix.ir.structure import structure_of
+from hlo_fix.rules.constant_iota import constant_iota_dim
 from hlo_fix.sharding.annotations import forwarded, see_through
 from hlo_fix.sharding.links import call_argument, call_graph, gather_numbers, scatter_numbers
 
@@ -30,7 +32,7 @@ _CONSTANTS = frozenset({"stablehlo.constant"})
 class IotaTerm:
     """The traced value equals `scale * iota` along `dim` (a dim of the traced value)."""
 
-    iota: "Op"
+    iota: "Op"  # a stablehlo.iota, or a constant holding 0, 1, 2, ... along `iota_dim`
     iota_dim: int
     dim: int
     scale: int = 1
@@ -54,12 +56,14 @@ def iota_dimension(op: "Op") -> int:
 
 
 def _is_constant(value: "Value") -> bool:
+    """A plain constant (an offset or a scale), seen through broadcasts, converts, reshapes and annotations."""
     value = see_through(value)
     op = value.owner
     while op is not None and (op.name in _BROADCASTS or op.name in ("stablehlo.convert", "stablehlo.reshape")):
         value = see_through(op.operands[0])
         op = value.owner
-    return op is not None and op.name in _CONSTANTS
+    # A constant arange is an index in its own right, not an offset or a scale.
+    return op is not None and op.name in _CONSTANTS and constant_iota_dim(op) is None
 
 
 def trace(value: "Value", tracer: "_Tracer | None" = None) -> Trace:
@@ -118,6 +122,10 @@ class _Tracer:
                 result.iotas.append(IotaTerm(op, iota_dim, dims[iota_dim], scale))
             return result
         if name in _CONSTANTS:
+            # torch.arange(B) exported as data: the same row index as an iota (decoded once per constant text).
+            arange_dim = constant_iota_dim(op)
+            if arange_dim is not None and arange_dim in dims:
+                result.iotas.append(IotaTerm(op, arange_dim, dims[arange_dim], scale))
             return result
         inner = forwarded(value)
         if inner is not None:
