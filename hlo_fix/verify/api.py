@@ -1,9 +1,12 @@
 """verify_texts: run an original and a rewritten module on the same random inputs and compare the bits.
 
-The original runs unpartitioned on one device: it is the reference. The rewritten module runs on one
-device too and, with `spmd=N`, partitioned over N CPU devices with its own shardings, because a rewrite
-that is right on one device can still be wrong once its iotas and gathers are sharded. (Modules with
-manual shard_map regions only compile partitioned; see `_compile_all`.)
+Like against like: the rewritten module on one device is compared with the original on one device and, with
+`spmd=N`, the rewritten module partitioned over N CPU devices (its own shardings) with the original partitioned
+over N (its own shardings). A rewrite that is right on one device can still be wrong once its iotas and gathers
+are sharded, and a partitioned float matmul rounds differently from an unpartitioned one, so comparing across
+device counts would report rounding, not the rewrite. (Modules with manual shard_map regions only compile
+partitioned; see `_compile_pairs`.) Sizes and device counts are checked before anything is allocated (`limits`),
+and every run has a time limit.
 jax is imported lazily (here and in the modules this one calls) so `import hlo_fix` stays jax-free.
 """
 
@@ -16,6 +19,8 @@ from hlo_fix.verify.report import ArgumentPlan, RunResult, VerifyReport
 
 EDGE_SEED = 1
 """The seed whose index arguments get edge values mixed in (needs seeds >= 2); the others stay in range."""
+DEFAULT_TIMEOUT = 60.0
+"""Seconds one run of one module may take; real exports take well under one."""
 
 
 def verify_files(original: str | Path, rewritten: str | Path, **options) -> VerifyReport:
@@ -36,30 +41,41 @@ def verify_texts(
     entry: str = "main",
     index_range: tuple[int, int] | None = None,
     edges: bool = True,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> VerifyReport:
     """Compare `rewritten` with `original` bit for bit on `seeds` random input sets.
 
     Index arguments are drawn from `index_range` (lo, hi) when given, else from [0, bound) with the bound
     inferred from the modules (see `index_bounds`); seed 1 also mixes in the edge values around that
     range when `edges` is on. Raises a `VerifyError`/`ModuleParseError` (one-line `HloFixError`s) when
-    a module cannot be parsed or compiled or the two signatures differ.
+    a module cannot be parsed or compiled, the two signatures differ, a tensor is too large or `spmd`
+    impossible (`limits`), or a run takes longer than `timeout` seconds (None: no limit).
     """
+    from hlo_fix.verify.limits import check_mesh, check_sizes, check_spmd
     from hlo_fix.verify.module import ParsedModule
 
     if seeds < 1:
         raise VerifyError(f"seeds must be at least 1, got {seeds}")
     if spmd is not None and spmd < 1:
         raise VerifyError(f"spmd must be a device count of at least 1, got {spmd}")
+    check_spmd(spmd)
     if index_range is not None and index_range[0] >= index_range[1]:
         raise VerifyError(f"index_range must be (lo, hi) with lo < hi, got {index_range}")
+    if timeout is not None and timeout <= 0:
+        raise VerifyError(f"timeout must be a positive number of seconds, got {timeout}")
     reference = ParsedModule(original, label="original", entry=entry)
     candidate = ParsedModule(rewritten, label="rewritten", entry=entry)
     _check_same_signature(reference, candidate)
     _check_partition_count(candidate, spmd)
-    return _run_all(reference, candidate, seeds=seeds, spmd=spmd, index_range=index_range, edges=edges)
+    for parsed in (reference, candidate):
+        check_sizes(parsed)
+        check_mesh(parsed, spmd)
+    return _run_all(
+        reference, candidate, seeds=seeds, spmd=spmd, index_range=index_range, edges=edges, timeout=timeout
+    )
 
 
-def _run_all(reference, candidate, *, seeds, spmd, index_range, edges) -> VerifyReport:
+def _run_all(reference, candidate, *, seeds, spmd, index_range, edges, timeout) -> VerifyReport:
     from hlo_fix.verify.compare import compare_output
     from hlo_fix.verify.inputs import make_inputs
     from hlo_fix.verify.xla_cpu import run_module
@@ -67,20 +83,36 @@ def _run_all(reference, candidate, *, seeds, spmd, index_range, edges) -> Verify
     bounds = _index_bounds(reference, candidate)
     signature = reference.signature
     notes = _notes(reference, candidate, seeds=seeds, spmd=spmd, edges=edges)
-    reference_exe, candidates = _compile_all(reference, candidate, spmd, notes)
+    pairs = _compile_pairs(reference, candidate, spmd, notes)
+
+    def compare(expected, actual):
+        return tuple(
+            compare_output(number, spec, want, got)
+            for number, (spec, want, got) in enumerate(zip(signature.results, expected, actual))
+        )
 
     runs = []
     for seed in range(seeds):
         with_edges = edges and seed == EDGE_SEED
         inputs = make_inputs(signature, seed, index_bounds=bounds, index_range=index_range, edges=with_edges)
-        expected = run_module(reference_exe, inputs, signature.results)
-        for compiled in candidates:
-            actual = run_module(compiled, inputs, signature.results)
-            outputs = tuple(
-                compare_output(number, spec, want, got)
-                for number, (spec, want, got) in enumerate(zip(signature.results, expected, actual))
+        on_one_device = None  # the original's outputs on 1 device, once run
+        for reference_exe, candidate_exe in pairs:
+            expected = run_module(reference_exe, inputs, signature.results, timeout=timeout)
+            actual = run_module(candidate_exe, inputs, signature.results, timeout=timeout)
+            partitions, reference_partitions = len(candidate_exe.devices), len(reference_exe.devices)
+            outputs = compare(expected, actual)
+            if partitions == 1:
+                on_one_device = expected
+            elif not all(o.ok for o in outputs) and on_one_device is not None:
+                # Partitioning may reassociate the original's float sums (a scatter-add's duplicates, a sharded
+                # contraction) where the rewrite's stay in order: bits equal to the original's on 1 device are
+                # an execution of the original too.
+                unpartitioned = compare(on_one_device, actual)
+                if all(o.ok for o in unpartitioned):
+                    outputs, reference_partitions = unpartitioned, 1
+            runs.append(
+                RunResult(seed, with_edges, partitions, outputs, candidate.partitioner, reference_partitions)
             )
-            runs.append(RunResult(seed, with_edges, len(compiled.devices), outputs, candidate.partitioner))
     return VerifyReport(
         arguments=_argument_plans(signature, bounds, index_range),
         runs=tuple(runs),
@@ -90,12 +122,12 @@ def _run_all(reference, candidate, *, seeds, spmd, index_range, edges) -> Verify
     )
 
 
-def _compile_all(reference, candidate, spmd: int | None, notes: list[str]):
-    """The reference executable (the original on 1 device) and the rewritten module's executables.
+def _compile_pairs(reference, candidate, spmd: int | None, notes: list[str]):
+    """(original, rewritten) executables to compare: both on 1 device, and both over `spmd` devices.
 
-    A module with manual (shard_map) regions only compiles partitioned. With `spmd`, such an original is
-    run partitioned as the reference, and such a rewritten module only gets its SPMD run; both say so in
-    `notes`. Without `spmd` the compile error stands, with a hint when the module declares partitions.
+    A module with manual (shard_map) regions only compiles partitioned. With `spmd`, the 1-device pair is then
+    left out, and `notes` says why; without it, the compile error stands, with a hint when the module declares
+    partitions.
     """
     from hlo_fix.verify.xla_cpu import compile_module
 
@@ -106,23 +138,21 @@ def _compile_all(reference, candidate, spmd: int | None, notes: list[str]):
         shardy = parsed.partitioner != "gspmd"
         return compile_module(parsed.text_for_xla, partitions=partitions, shardy=shardy, label=parsed.label)
 
-    try:
-        reference_exe = build(reference, 1)
-    except ModuleCompileError as error:
-        if not partitioned or reference.num_partitions not in (None, spmd):
-            raise _with_partition_hint(error, reference) from None
-        reference_exe = build(reference, spmd)
-        notes.append(f"the reference is the original partitioned over {spmd} devices, since {error}")
-    candidates = []
-    try:
-        candidates.append(build(candidate, 1))
-    except ModuleCompileError as error:
-        if not partitioned:
-            raise _with_partition_hint(error, candidate) from None
-        notes.append(f"only the SPMD run of the rewritten module is compared, since {error}")
+    pairs, single, failures = [], [], []
+    for parsed in (reference, candidate):
+        try:
+            single.append(build(parsed, 1))
+        except ModuleCompileError as error:
+            failures.append(_with_partition_hint(error, parsed))
+    if failures and not partitioned:
+        raise failures[0]
+    if failures:
+        notes.append(f"only the SPMD runs are compared, since {failures[0]}")
+    else:
+        pairs.append(tuple(single))
     if partitioned:
-        candidates.append(build(candidate, spmd))
-    return reference_exe, candidates
+        pairs.append((build(reference, spmd), build(candidate, spmd)))
+    return pairs
 
 
 def _with_partition_hint(error: ModuleCompileError, parsed) -> ModuleCompileError:
@@ -142,13 +172,15 @@ def _index_bounds(reference, candidate):
 
 
 def _argument_plans(signature, bounds, index_range) -> tuple[ArgumentPlan, ...]:
-    from hlo_fix.verify.dtypes import is_float, is_index_like
+    from hlo_fix.verify.dtypes import is_complex, is_float, is_index_like
     from hlo_fix.verify.inputs import index_range_for
 
     plans = []
     for number, spec in enumerate(signature.arguments):
         if is_float(spec.element_type):
             drawn_as = "standard normal"
+        elif is_complex(spec.element_type):
+            drawn_as = "standard normal real and imaginary parts"
         elif not is_index_like(spec.element_type):
             drawn_as = "random booleans"
         else:

@@ -7,6 +7,7 @@ import os
 import click
 
 from hlo_fix.errors import HloFixError, ParseError
+from hlo_fix.verify.api import DEFAULT_TIMEOUT
 
 
 @click.command("verify")
@@ -18,7 +19,7 @@ from hlo_fix.errors import HloFixError, ParseError
     type=click.IntRange(min=1),
     default=None,
     metavar="N",
-    help="Also run the rewritten module partitioned over N CPU devices with its own shardings.",
+    help="Also run both modules partitioned over N CPU devices, each with its own shardings, and compare those runs.",
 )
 @click.option("--entry", default="main", show_default=True, help="Entry function of both modules.")
 @click.option(
@@ -29,8 +30,24 @@ from hlo_fix.errors import HloFixError, ParseError
     help="Draw every integer argument from [LO, HI) instead of the bounds inferred from the module.",
 )
 @click.option("--no-edges", is_flag=True, help="Do not mix edge index values (0, bound-1, bound, -1) into seed 1.")
-def verify_command(original, rewritten, seeds, spmd, entry, index_range, no_edges):
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="Time limit of each run of each module (a `while` that never ends).",
+)
+def verify_command(original, rewritten, seeds, spmd, entry, index_range, no_edges, timeout):
     """Check that REWRITTEN computes bit for bit what ORIGINAL computes, on XLA CPU."""
+    missing = _missing_dependency()
+    if missing is not None:
+        click.echo(
+            f"hlo-fix verify: error: verify runs modules with jax and jaxlib, which are not installed ({missing}); "
+            "install them with `pip install 'hlo-fix[verify]'`",
+            err=True,
+        )
+        raise SystemExit(2)
     from hlo_fix.verify.api import verify_files
 
     # XLA's C++ warnings (e.g. GSPMD's deprecation notice) would bury the report; errors still show.
@@ -38,7 +55,14 @@ def verify_command(original, rewritten, seeds, spmd, entry, index_range, no_edge
 
     try:
         report = verify_files(
-            original, rewritten, seeds=seeds, spmd=spmd, entry=entry, index_range=index_range, edges=not no_edges
+            original,
+            rewritten,
+            seeds=seeds,
+            spmd=spmd,
+            entry=entry,
+            index_range=index_range,
+            edges=not no_edges,
+            timeout=timeout,
         )
     except ParseError as error:
         paths = {"original": original, "rewritten": rewritten}
@@ -47,5 +71,19 @@ def verify_command(original, rewritten, seeds, spmd, entry, index_range, no_edge
     except HloFixError as error:
         click.echo(f"hlo-fix verify: error: {error}", err=True)
         raise SystemExit(2) from None
+    except MemoryError:
+        click.echo("hlo-fix verify: error: out of memory (the modules' tensors do not fit this machine)", err=True)
+        raise SystemExit(2) from None
     click.echo(report.format())
     raise SystemExit(0 if report.ok else 1)
+
+
+def _missing_dependency() -> str | None:
+    """The ImportError's message when jax, jaxlib or numpy cannot be imported (the `verify` extra), else None."""
+    try:
+        import jax  # noqa: F401
+        import jaxlib  # noqa: F401
+        import numpy  # noqa: F401
+    except ImportError as error:
+        return str(error)
+    return None

@@ -14,8 +14,8 @@ from hlo_fix.verify.module import TensorSpec
 class OutputComparison:
     """How output `output` of the rewritten module differs from the original's; `differing == 0` means identical.
 
-    `max_abs_diff` is taken over the differing elements in float64 (NaN when one side is NaN); the
-    `original_*`/`rewritten_*` fields describe the first differing element in row-major order.
+    `max_abs_diff` is taken over the differing elements in float64 (complex128 for complex outputs; NaN when one
+    side is NaN); the `original_*`/`rewritten_*` fields describe the first differing element in row-major order.
     """
 
     output: int
@@ -23,8 +23,8 @@ class OutputComparison:
     differing: int
     max_abs_diff: float
     first_index: tuple[int, ...] | None = None
-    original_value: float | int | bool | None = None
-    rewritten_value: float | int | bool | None = None
+    original_value: float | int | bool | complex | None = None
+    rewritten_value: float | int | bool | complex | None = None
     original_bits: int | None = None
     rewritten_bits: int | None = None
 
@@ -47,10 +47,14 @@ def compare_output(output: int, spec: TensorSpec, original: Any, rewritten: Any)
         )
     original_bits, rewritten_bits = as_bits(original), as_bits(rewritten)
     differs = original_bits != rewritten_bits
+    is_complex = np.iscomplexobj(original)
+    if is_complex:  # (real, imaginary) part bits: an element differs when either part does
+        differs = differs.any(axis=-1)
     differing = int(np.count_nonzero(differs))
     if differing == 0:
         return OutputComparison(output, spec, 0, 0.0)
-    difference = np.abs(original[differs].astype(np.float64) - rewritten[differs].astype(np.float64))
+    wide = np.complex128 if is_complex else np.float64
+    difference = np.abs(original[differs].astype(wide) - rewritten[differs].astype(wide))
     first = tuple(int(i) for i in np.unravel_index(int(np.argmax(differs)), differs.shape))
     return OutputComparison(
         output,
@@ -60,16 +64,26 @@ def compare_output(output: int, spec: TensorSpec, original: Any, rewritten: Any)
         first,
         _scalar(original[first]),
         _scalar(rewritten[first]),
-        int(original_bits[first]),
-        int(rewritten_bits[first]),
+        _bits(original_bits[first]),
+        _bits(rewritten_bits[first]),
     )
 
 
-def _scalar(value: Any) -> float | int | bool:
+def _bits(element_bits: Any) -> int:
+    """One element's bits as an integer; a complex element's real part bits above its imaginary part's."""
+    if getattr(element_bits, "shape", ()) == (2,):
+        real, imaginary = (int(part) for part in element_bits)
+        return (real << (element_bits.dtype.itemsize * 8)) | imaginary
+    return int(element_bits)
+
+
+def _scalar(value: Any) -> float | int | bool | complex:
     import numpy as np
 
     if value.dtype == np.bool_:
         return bool(value)
     if np.issubdtype(value.dtype, np.integer):
         return int(value)
+    if np.issubdtype(value.dtype, np.complexfloating):
+        return complex(value)
     return float(value)

@@ -47,3 +47,7 @@ class UnsupportedSignatureError(VerifyError):
 
 class PartitionCountError(VerifyError):
     """`--spmd N` disagrees with the `mhlo.num_partitions` the module was exported for."""
+
+
+class RunTimeoutError(VerifyError):
+    """A module that did not finish within the time limit (a `while` whose condition never turns false)."""

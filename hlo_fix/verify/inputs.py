@@ -1,6 +1,7 @@
 """Reproducible random arguments for an entry signature.
 
-* floats (f16, bf16, f32, f64): standard normal values rounded to the type. No NaN, inf or -0.0: a
+* floats (f16, bf16, f32, f64): standard normal values rounded to the type; complex: standard normal real and
+  imaginary parts. No NaN, inf or -0.0: a
   one-hot `dot_general` turns `x * 0` into NaN for inf and `-0.0 + 0.0` into `+0.0`, differences that
   any dot-based rewrite has and that say nothing about index handling.
 * i1: fair coin flips.
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hlo_fix.verify.dtypes import is_float, is_index_like, numpy_dtype
+from hlo_fix.verify.dtypes import is_complex, is_float, is_index_like, numpy_dtype
 from hlo_fix.verify.index_bounds import IndexBound
 from hlo_fix.verify.module import Signature, TensorSpec
 
@@ -53,6 +54,9 @@ def make_inputs(
         rng = np.random.default_rng([seed, number])
         if is_float(spec.element_type):
             arrays.append(_floats(rng, spec))
+        elif is_complex(spec.element_type):
+            parts = rng.standard_normal((2, *spec.shape))
+            arrays.append((parts[0] + 1j * parts[1]).astype(numpy_dtype(spec.element_type)))
         elif is_index_like(spec.element_type):
             lo, hi = index_range_for(number, index_bounds, index_range)
             arrays.append(_indices(rng, spec, lo, hi, edges))

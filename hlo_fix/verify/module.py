@@ -81,6 +81,19 @@ class ParsedModule:
             return "gspmd"
         return None
 
+    def meshes(self) -> dict[str, tuple[tuple[str, int], ...]]:
+        """Every `sdy.mesh` by symbol name: its (axis, size) pairs (none for a maximal mesh)."""
+        from jax._src.lib.mlir import ir
+        from jax._src.lib.mlir.dialects import sdy
+
+        found = {}
+        for op in self.module.body.operations:
+            if op.operation.name == "sdy.mesh":
+                axes = [sdy.MeshAxisAttr(axis) for axis in sdy.MeshAttr(op.attributes["mesh"]).axes]
+                name = ir.StringAttr(op.attributes["sym_name"]).value
+                found[name] = tuple((axis.name, axis.size) for axis in axes)
+        return found
+
     def functions(self) -> dict[str, Any]:
         """Every `func.func` of the module by symbol name, for following calls."""
         from jax._src.lib.mlir import ir

@@ -21,13 +21,19 @@ class ArgumentPlan:
 @dataclass(frozen=True)
 class RunResult:
     """The rewritten module run on one seed's inputs (on 1 device, or partitioned over `partitions` devices),
-    compared output by output with the original run on 1 device."""
+    compared output by output with the original run the same way: one device against one device, partitioned
+    against partitioned (a partitioned float matmul rounds differently from an unpartitioned one).
+
+    `reference_partitions` is the device count of the original run compared with: `partitions`, or 1 when the
+    partitioned rewrite differs from the partitioned original but matches the original on 1 device bit for bit
+    (partitioning reassociated the original's float sums, not the rewrite's)."""
 
     seed: int
     edges: bool
     partitions: int
     outputs: tuple[OutputComparison, ...]
     partitioner: str | None = None
+    reference_partitions: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -38,7 +44,10 @@ class RunResult:
         seed = f"seed {self.seed}" + (" (edge indices)" if self.edges else "")
         if self.partitions == 1:
             return f"{seed}, 1 device"
-        return f"{seed}, SPMD over {self.partitions} devices ({self.partitioner or 'no shardings'})"
+        label = f"{seed}, SPMD over {self.partitions} devices ({self.partitioner or 'no shardings'})"
+        if self.reference_partitions == 1:
+            label += " against the original on 1 device (the partitioned original rounds differently)"
+        return label
 
 
 @dataclass(frozen=True)
@@ -108,7 +117,9 @@ class VerifyReport:
 
 
 def _describe(output: OutputComparison) -> str:
-    width = max(2, _bit_width(output.spec.element_type) // 4)
+    from hlo_fix.verify.dtypes import numpy_dtype
+
+    width = 2 * numpy_dtype(output.spec.element_type).itemsize  # hex digits of the element's bits
     return (
         f"output {output.output} {output.spec}: {output.differing} of {output.elements} elements differ, "
         f"max |diff| {_number(output.max_abs_diff)}; first at {list(output.first_index or ())}: "
@@ -117,17 +128,11 @@ def _describe(output: OutputComparison) -> str:
     )
 
 
-def _value(value: float | int | bool | None, spec: TensorSpec) -> str:
+def _value(value: float | int | bool | complex | None, spec: TensorSpec) -> str:
     """The value as its own element type prints it (shortest round-trip digits for f32/bf16/f16)."""
     from hlo_fix.verify.dtypes import numpy_dtype
 
     return str(numpy_dtype(spec.element_type).type(value))
-
-
-def _bit_width(element_type: str) -> int:
-    if element_type == "i1":
-        return 8
-    return int("".join(ch for ch in element_type if ch.isdigit()))
 
 
 def _number(value: float) -> str:

@@ -17,10 +17,11 @@ and a device assignment over the first N devices in id order, the order the modu
 from __future__ import annotations
 
 import functools
+import threading
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from hlo_fix.verify.errors import ModuleCompileError, first_line
+from hlo_fix.verify.errors import ModuleCompileError, RunTimeoutError, first_line
 from hlo_fix.verify.module import TensorSpec
 
 
@@ -72,13 +73,47 @@ def compile_module(text: str, *, partitions: int, shardy: bool, label: str) -> C
     return CompiledModule(executable, devices, label)
 
 
-def run_module(compiled: CompiledModule, inputs: Sequence[Any], results: Sequence[TensorSpec]) -> list[Any]:
-    """Run on global inputs, each placed with the sharding XLA chose for its parameter; return global outputs."""
+def run_module(
+    compiled: CompiledModule, inputs: Sequence[Any], results: Sequence[TensorSpec], *, timeout: float | None = None
+) -> list[Any]:
+    """Run on global inputs, each placed with the sharding XLA chose for its parameter; return global outputs.
+
+    With `timeout` (seconds) the run happens on a daemon thread and a `RunTimeoutError` is raised when it has not
+    finished by then. XLA cannot be interrupted, so such a run goes on in the background until the process ends
+    (the CLI ends it at once); a loop that never ends is what this is for.
+    """
+    if timeout is None:
+        return _run(compiled, inputs, results)
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["outputs"] = _run(compiled, inputs, results)
+        except BaseException as error:  # handed to the caller's thread below
+            outcome["error"] = error
+
+    worker = threading.Thread(target=run, name=f"hlo-fix verify {compiled.label}", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        where = f" over {len(compiled.devices)} devices" if len(compiled.devices) > 1 else " on 1 device"
+        raise RunTimeoutError(
+            f"the {compiled.label} module did not finish within {timeout:g} s{where}: a `while` loop that never "
+            "ends? (`--timeout SECONDS` sets the limit)"
+        )
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["outputs"]
+
+
+def _run(compiled: CompiledModule, inputs: Sequence[Any], results: Sequence[TensorSpec]) -> list[Any]:
     import jax
     import numpy as np
 
     executable = compiled.executable
-    # 64-bit inputs must reach XLA as 64-bit buffers whatever the process's jax_enable_x64 says.
+    # 64-bit inputs (f64/i64/ui64 arguments, and the scalars of modules with 64-bit constants) must reach XLA as
+    # 64-bit buffers whatever the process's jax_enable_x64 says: x64 is on for this run only (a thread-local
+    # setting), and 32-bit arrays stay 32-bit under it.
     with jax.enable_x64(True):
         try:
             placements = _shardings(compiled, executable.get_parameter_shardings(), len(inputs))
@@ -89,6 +124,8 @@ def run_module(compiled: CompiledModule, inputs: Sequence[Any], results: Sequenc
                 np.asarray(_assemble(spec, per_device, placement))
                 for spec, per_device, placement in zip(results, pieces, placements)
             ]
+        except MemoryError:
+            raise ModuleCompileError(f"out of memory running the {compiled.label} module") from None
         except Exception as error:  # JaxRuntimeError from XLA; ValueError from jax for e.g. uneven shardings
             where = f" over {len(compiled.devices)} devices" if len(compiled.devices) > 1 else ""
             raise ModuleCompileError(f"cannot run the {compiled.label} module{where}: {first_line(error)}") from None
