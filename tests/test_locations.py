@@ -33,6 +33,8 @@ CHAIN_ALIASES = f"""
 #loc31 = loc(callsite(#loc11 at #loc30))
 #loc40 = loc(callsite(#loc14 at #loc15))
 #loc41 = loc(callsite(#loc12 at #loc1))
+#loc50 = loc(fused["aten__gather", "{SITE}/transformers/models/llama4/modeling_llama4.py":150:0])
+#loc51 = loc("aten__scatter"(#loc20))
 """
 
 MODULE = textwrap.dedent(
@@ -44,7 +46,9 @@ MODULE = textwrap.dedent(
         %2 = stablehlo.sine %1 : tensor<4xf32> loc(#loc40)
         %3 = stablehlo.cosine %2 : tensor<4xf32> loc(#loc41)
         %4 = stablehlo.tanh %3 : tensor<4xf32> loc(#loc5)
-        return %4 : tensor<4xf32>
+        %5 = stablehlo.exponential %4 : tensor<4xf32> loc(#loc50)
+        %6 = stablehlo.log %5 : tensor<4xf32> loc(#loc51)
+        return %6 : tensor<4xf32>
       }
     }
     """
@@ -81,6 +85,15 @@ def test_a_chain_of_framework_frames_only_falls_back_to_the_innermost():
 def test_single_frame_is_a_plain_source_location():
     source = _source("stablehlo.tanh")
     assert type(source) is SourceLocation and source == SourceLocation("export.py", 30, 4)
+
+
+def test_torch_xla_debug_locations_name_the_recorded_frame():
+    # XLA_HLO_DEBUG=1: XLA's HLO importer fuses the op type with the frame torch_xla recorded (column 0) ...
+    source = _source("stablehlo.exponential")
+    assert (source.file.rsplit("/", 1)[-1], source.line, source.column) == ("modeling_llama4.py", 150, 0)
+    assert str(source).endswith("modeling_llama4.py:150")
+    # ... or names the op around a call-site chain when the HLO has a stack-frame index.
+    assert _source("stablehlo.log").line == 153
 
 
 def test_frame_roles():

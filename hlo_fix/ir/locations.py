@@ -5,6 +5,9 @@ JAX prints `#loc97 = loc("jit(f)/gather"(#loc65))`, `#loc65 = loc(callsite(#loc4
 innermost first: a name's child, a call site's callee then its caller, a fused location's first part that has a
 file. The line a user wants is the innermost frame outside the frameworks: torchax prints its own dispatch frames
 (`torchax/ops/jaten.py`, `torch/nn/modules/module.py`) inside the model's, so the first frame is rarely the model's.
+PyTorch/XLA prints locations only with `XLA_HLO_DEBUG=1`: XLA's HLO importer turns each op's metadata into
+`loc(fused["aten__gather", "model.py":153:0])` (op type, then the Python frame torch_xla recorded, column 0), or
+into `loc("aten__gather"(callsite(...)))` when the HLO carries a stack-frame index; both read the same way.
 """
 
 from __future__ import annotations
