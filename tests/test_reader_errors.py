@@ -130,13 +130,13 @@ BAD_INPUTS = [
     BadInput(
         "garbage-line",
         with_line(7, "    @@@ not mlir"),
-        Expected(7, 5, "expected an operation, found '@@@'"),
+        Expected(7, 5, "unexpected character '@'"),
         Expected(7, 5, "unexpected character '@'$"),
     ),
     BadInput(
         "closing-parens-line",
         with_line(7, "    ) ) )"),
-        Expected(7, 5, "expected an operation, found '\\)'"),
+        Expected(7, 5, "unexpected '\\)': nothing is open"),
         Expected(7, 5, "unexpected '\\)'$"),
     ),
     BadInput(

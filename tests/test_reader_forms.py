@@ -562,7 +562,7 @@ def test_bounded_dynamic_shapes():
     assert names(size.operands) == ["%arg0", "%arg1"] and size.attributes.int("dim") == 0
 
 
-# -- forms that once tripped the readers, and the two gaps left (xfail) -------------------------------------
+# -- forms that once tripped the readers -----------------------------------------------------------------------
 
 FUNCTION_WITH_ARGUMENT = """
 func.func @main({argument}) -> tensor<f32> {{
@@ -711,20 +711,9 @@ func.func @main(%arg0: tensor<4xf32>, %arg1: tensor<1x1xi32>, %arg2: tensor<1xf3
 @pytest.mark.parametrize(
     "region",
     [
-        pytest.param(
-            "{ ^bb0(%a: tensor<f32>, %b: tensor<f32>): stablehlo.return %b : tensor<f32> }",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="a region on one line: the grammar wants a newline after a block label (strict mode rejects "
-                "valid MLIR) and the fast reader sees no region (%b is left undefined)",
-            ),
-            id="one-line",
-        ),
+        pytest.param("{ ^bb0(%a: tensor<f32>, %b: tensor<f32>): stablehlo.return %b : tensor<f32> }", id="one-line"),
         pytest.param(
             "{\n  ^bb0(%a: tensor<f32>,\n       %b: tensor<f32>):\n    stablehlo.return %b : tensor<f32>\n  }",
-            marks=pytest.mark.xfail(
-                strict=True, reason="the fast reader rejects a block label whose arguments span lines"
-            ),
             id="block-label-over-two-lines",
         ),
     ],

@@ -122,9 +122,11 @@ class Op:
 
     @property
     def own_text(self) -> str:
-        """The op's text outside its regions (head and tail), joined by newlines."""
+        """The op's text outside its regions (head and tail), joined by newlines: in it, and only in it, a newline
+        marks where a region was (decoders stop a signature there). Line breaks inside a segment become carriage
+        returns, which MLIR's lexer also takes as whitespace and as the end of a `//` comment."""
         text = self.module.text
-        return "\n".join(text[a:b] for a, b in self.segments)
+        return "\n".join(_one_line(text[a:b]) for a, b in self.segments)
 
     @property
     def end_position(self) -> tuple[int, int]:
@@ -180,6 +182,10 @@ class Op:
     def __repr__(self) -> str:
         names = ", ".join(v.name for v in self.results)
         return f"Op({names + ' = ' if names else ''}{self.name} @{self.line}:{self.column})"
+
+
+def _one_line(segment: str) -> str:
+    return segment.replace("\n", "\r") if "\n" in segment else segment
 
 
 def _start(op: Op) -> int:

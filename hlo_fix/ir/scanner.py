@@ -1,13 +1,16 @@
-"""The fast reader: splits a module into statements line by line and links values, without a full parse.
+"""The fast reader: splits a module into statements and links values, without a full parse.
 
-Printed MLIR puts every operation on its own line; an op spans several lines only while a bracket is open or
-where it opens regions (`{` at the end of a line). So the reader walks the lines once, reads each op's head
-(results and name) and its value uses with regular expressions assembled from the grammar's terminals
-(`grammar/stablehlo.lark`), and leaves types, attributes and locations to be decoded on demand.
+MLIR is not line-based: an op ends where the next statement starts (`hlo_fix.ir.layout` decides where, from
+tokens), whatever the line breaks. Exporters still print one op per line, so the reader walks the lines and
+takes a line whole when a cheap test proves it is exactly one complete op (its head, balanced brackets, no second
+statement or region, no definitions, no comment). Everything else (regions, block labels, ops broken over lines,
+several ops on a line, a module on one line, CR line endings, a 100 MB constant) goes through the token path,
+which reads tokens with the grammar's own terminals and keeps the same state: the open regions, the op being
+read, its open brackets. Types, attributes and locations are decoded on demand later.
 `hlo_fix.ir.strict` parses the same text with the complete grammar; the tests check that both agree.
 
-Speed matters here (a pre-commit hook on a 40 MB export): bracket balance comes from one `str.translate` of the
-whole text, the common one-line op is handled inline, and nothing that a rule may never ask about is decoded.
+Speed matters here (a pre-commit hook on a 40 MB export): bracket balance comes from one `str.translate` a
+megabyte at a time, the one-op line is handled inline, and nothing that a rule may never ask about is decoded.
 """
 
 from __future__ import annotations
@@ -15,13 +18,23 @@ from __future__ import annotations
 import functools
 import gc
 import re
-from sys import intern
 from collections import defaultdict
+from sys import intern
 
 from hlo_fix.errors import ParseError
+from hlo_fix.ir.dialects import check_dialects
 from hlo_fix.ir.grammar import terminal_patterns
+from hlo_fix.ir.layout import (
+    BARE_OP_NAMES,
+    is_op_name,
+    label_length,
+    may_end_after,
+    result_list_length,
+    starts_region,
+    statement_kind,
+)
 from hlo_fix.ir.model import Module, Op, Region, Value
-from hlo_fix.ir.layout import continues_op, starts_region
+from hlo_fix.ir.tokens import CLOSERS, OPENERS, Cursor
 
 
 class _Lexicon:
@@ -33,30 +46,33 @@ class _Lexicon:
         result = rf"{value}(?::[0-9]+)?"
         self.head = re.compile(
             rf"(?:(?P<results>{result}(?:[ \t]*,[ \t]*{result})*)[ \t]*=[ \t]*)?"
-            rf"(?:(?P<generic>{t['GENERIC_OP_NAME']})|(?P<name>{bare}))"
+            rf"(?:(?P<generic>{t['GENERIC_OP_NAME']})|(?P<name>(?>{bare}))(?!\s*=(?![=>])))"
         )
         self.result = re.compile(rf"({value})(?::([0-9]+))?")
-        # Every value reference after an op's head is taken as a use; the definitions a region header makes
-        # (`%arg0: type`, `%iterArg = %init`) are taken back when the region opens (`open_region`, `unuse`),
-        # which keeps this pattern simple: lookarounds would make it four times slower.
         self.use = re.compile(value)
-        # In a block label `^bb0(%a: t, %b: t)` every value reference is a definition.
-        self.label_definition = re.compile(rf"((?>{value}))[ \t]*:(?!:)")
-        # Cheap test before a header is tokenized: could it define anything at all?
-        self.maybe_definition = re.compile(rf"(?>{value})[ \t]*(?::(?!:)|=(?!=))")
         self.string = re.compile(string)
-        self.alias = re.compile(rf"({t['ATTR_REF']}|{t['TYPE_REF']})[ \t]*=[ \t]*")
-        self.first_token = re.compile(
-            rf"[ \t]*(?:(?P<VALUE_REF>{value})|(?P<BLOCK_REF>{t['BLOCK_REF']})"
-            rf"|(?P<GENERIC_OP_NAME>{t['GENERIC_OP_NAME']})|(?P<ATTR_KEY>{t['ATTR_KEY']})|(?P<STRING>{string})"
-            rf"|(?P<BARE_ID>{bare})[ \t]*(?P<after>.?))"
+        # What makes a line more than one plain op, looked for after its head (strings blanked): a `{` that is
+        # not a dictionary's, a block reference, a value defined (`%1 =`, `%arg0:`), an op name.
+        outside_token = r"(?<![A-Za-z0-9_$.\-%#!@^\"])"
+        bare_ops = "|".join(sorted(BARE_OP_NAMES))
+        self.not_one_op = re.compile(
+            rf"\{{(?!\s*(?:\}}|\"\"\s*[^\s(]|{t['ATTR_KEY']}))"
+            rf"|\^"
+            rf"|{value}(?::[0-9]+)?[ \t]*=(?![=>])|{value}:(?![:0-9])|\([ \t]*{value}[ \t]*:(?!:)"
+            rf"|{outside_token}(?=[A-Za-z_][A-Za-z0-9_$]*\.)(?>{bare})(?!\s*=)"
+            rf"|{outside_token}(?:{bare_ops})(?![A-Za-z0-9_$.\-])"
         )
+        self.alias = re.compile(rf"({t['ATTR_REF']}|{t['TYPE_REF']})[ \t]*=[ \t]*")
         self.loc_ref = re.compile(rf"loc\(({t['ATTR_REF']})\)")
         alias_name = rf"(?:{t['ATTR_REF']}|{t['TYPE_REF']})"
         self.alias_line = re.compile(rf"^({alias_name})[ \t]*=[ \t]*([^\n]*)", re.M)
         self.alias_name_line = re.compile(rf"^({alias_name})[ \t]*=", re.M)
-        # The rest of a file that is only one-line alias definitions, blank lines and comments.
-        self.alias_block = re.compile(rf"(?:[ \t]*(?:{alias_name}[ \t]*=[^\n]*|//[^\n]*)?(?:\n|\Z))*")
+        # Another alias definition after one on the same line.
+        self.alias_definition = re.compile(rf"{alias_name}\s*=")
+        # The rest of a file that is only one-line alias definitions (one a line), blank lines and comments.
+        identifier = t["ATTR_REF"][1:]  # without its `#`
+        one_alias = rf"{alias_name}[ \t]*=(?:[^\n#!]|[#!](?!{identifier}\s*=))*"
+        self.alias_block = re.compile(rf"(?:[ \t]*(?:{one_alias}|//[^\n]*)?(?:\n|\Z))*")
 
 
 @functools.cache
@@ -64,14 +80,12 @@ def lexicon() -> _Lexicon:
     return _Lexicon()
 
 
-# Ops MLIR prints without a dialect prefix: the builtin module, and the func dialect's ops inside a func.func
-# (its default dialect). Any other bare word where an op belongs is not MLIR.
-_BARE_OP_NAMES = frozenset({"module", "return", "call", "call_indirect", "constant"})
-_PUNCT_TYPES = {",": "COMMA", "}": "RBRACE", "{": "LBRACE", "(": "LPAR"}
 # Keeps what decides bracket balance: brackets, and quotes and backslashes to recognise strings. Arrows `->`
 # are blanked first so that `<`/`>` can be counted as brackets too.
 _SIGNATURE = {c: None for c in range(128) if chr(c) not in '()[]{}<>"\\\n'}
-_SIGNATURE_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_SIGNATURE_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+# A line longer than this is not copied or translated: the token path reads it in place.
+_LONG_LINE = 1 << 20
 
 
 def signatures(text: str) -> list[str]:
@@ -98,12 +112,20 @@ def _signature_delta(signature: str) -> int:
 
 def _lines_with_deltas(text: str, chunk: int = 1 << 20):
     """Each line with its bracket balance, split a megabyte at a time: holding all lines of a 40 MB module as
-    strings at once would cost more memory than the IR itself."""
+    strings at once would cost more memory than the IR itself. A line longer than `_LONG_LINE` comes as
+    (None, its length), never copied."""
     pos = 0
     size = len(text)
     while pos <= size:
         end = text.find("\n", min(pos + chunk, size))
         end = size if end < 0 else end
+        if end - pos > chunk + _LONG_LINE:
+            before = text.rfind("\n", pos, pos + chunk)
+            if before < 0:
+                yield None, end - pos  # the long line itself
+                pos = end + 1
+                continue
+            end = before  # the lines before the long one
         block = text[pos:end]
         yield from zip(block.split("\n"), map(_signature_delta, signatures(block)))
         pos = end + 1
@@ -113,38 +135,40 @@ def _line_delta(work: str) -> int:
     return _signature_delta(signatures(work)[0])
 
 
-def _blank_strings(work: str) -> str:
-    """Strings blanked to the same length, so offsets stay valid and their brackets and `//` do not count."""
-    return _STRING_BODY.sub(lambda m: '"' + " " * (len(m.group()) - 2) + '"', work)
-
-
-def _code(work: str) -> str:
-    """A line without a trailing `//` comment (strings already blanked)."""
-    cut = work.find("//")
-    return work if cut < 0 else work[:cut]
-
-
-_STRING_BODY = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL_TABLE = {c: None for c in (*range(0, 9), 11, 12, *range(14, 32), 127)}
+_TRAILING_SPACE = " \t\r"
 
 
 class _Frame:
     """An open region: what it defines is forgotten when it closes (MLIR forbids redefinition in nested
-    regions, so nothing is shadowed; sibling regions reuse names)."""
+    regions, so nothing is shadowed; sibling regions reuse names). The owner's open brackets are restored
+    when it closes (`"op"(%a) ({...})`)."""
 
-    __slots__ = ("region", "defined", "line", "column", "owner_depth")
+    __slots__ = ("region", "defined", "line", "column", "brackets", "header_definitions")
 
-    def __init__(self, region: Region, line: int, column: int, owner_depth: int):
+    def __init__(self, region: Region, line: int, column: int, brackets: list[str], header: list[str]):
         self.region = region
         self.defined: list[str] = []
         self.line = line
         self.column = column
-        self.owner_depth = owner_depth
+        self.brackets = brackets
+        self.header_definitions = header
+
+
+class _Alias:
+    """A top-level `#name = value` read by the token path; its value ends where the next statement starts."""
+
+    __slots__ = ("name", "start", "end")
+
+    def __init__(self, name: str, start: int):
+        self.name = name
+        self.start = start
+        self.end = start
 
 
 class _Reader:
-    """One pass over the lines of a module; see the module docstring."""
+    """One pass over a module; see the module docstring."""
 
     def __init__(self, text: str, filename: str):
         self.lx = lexicon()
@@ -154,12 +178,18 @@ class _Reader:
         self.scope: dict[str, Value] = {}
         self.forward: dict[str, Value] = {}
         self.root = Region(None)
-        self.frames = [_Frame(self.root, 0, 0, 0)]
-        # The op whose own text is being read over several lines, and its open-bracket depth.
-        self.current: Op | None = None
-        self.depth = 0
-        # The last op finished at the current level: a `cond {` / `reducer(...) {` line continues it.
-        self.last_op: Op | None = None
+        self.frames = [_Frame(self.root, 0, 0, [], [])]
+        self.by_name: defaultdict[str, list[Op]] = defaultdict(list)
+        # The statement being read (an op, or an alias in the token path) and its own text's state: open
+        # brackets, whether its last token lets it end, where its current own-text segment started, and the
+        # names its header defines for its regions (`%arg0: type`, `%iterArg = %init`).
+        self.current: Op | _Alias | None = None
+        self.brackets: list[str] = []
+        self.can_end = True
+        self.segment_start: int | None = None
+        self.header_definitions: list[str] = []
+        # Line bookkeeping of the token path: a known (offset, line) to count newlines from.
+        self.known = (0, 1)
 
     # -- values -------------------------------------------------------------------------------------------
     def define(self, value: Value) -> Value:
@@ -183,10 +213,15 @@ class _Reader:
         value.users.append(op)
         op.operands.append(value)
 
-    def define_results(self, op: Op, results: str) -> None:
+    def define_results(self, op: Op, names: list[tuple[str, str]], at: int) -> None:
         values = op.results
-        for name, count in self.lx.result.findall(results):
+        for name, count in names:
             if count:
+                if int(count) > len(self.text) - at:
+                    # Each result needs a type in the text: a count beyond its length is corrupt (and would
+                    # allocate a value per declared result).
+                    line, column = self.position(at)
+                    raise ParseError(f"{name} declares {int(count)} results, more than the text can type", line, column)
                 for i in range(int(count)):
                     values.append(Value(f"{name}#{i}", op, len(values)))
             else:
@@ -194,80 +229,66 @@ class _Reader:
         for value in values:
             self.define(value)
 
-    # -- an op's own text over several lines --------------------------------------------------------------
-    def read_own_text(self, op: Op, seg_start: int, seg_end: int, index: int) -> None:
-        """Account one line's piece of an op's own text: value uses, brackets, and whether it opens a region."""
-        work = self.text[seg_start:seg_end]
-        if '"' in work:
-            work = _blank_strings(work)
-        if "//" in work:
-            work = _code(work)
-            seg_end = seg_start + len(work.rstrip())
-        op.add_segment(seg_start, seg_end)
-        if "%" in work:
-            for name in self.lx.use.findall(work):
-                self.use(op, name)
-        depth = self.depth
-        for ch in signatures(work)[0]:
-            depth += 1 if ch in "([{<" else -1 if ch in ")]}>" else 0
-            if depth < 0:
-                column = seg_start - self.line_start + 1 + _closer_offset(work, self.depth)
-                raise ParseError(f"unexpected {ch!r}: nothing is open", index + 1, column)
-        self.depth = depth
-        op.end = max(op.end, seg_end)
-        if depth == 0:
-            self.current = None
-            self.last_op = op
-        elif work.rstrip().endswith("{") and self.next_line_starts_region(index):
-            self.open_region(op, seg_start + work.rstrip().rindex("{"), index)
-        else:
-            self.current = op
+    # -- positions ----------------------------------------------------------------------------------------
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of an offset at or after the last one asked (newlines counted once)."""
+        known, line = self.known
+        if offset < known:
+            known, line = 0, 1
+        line += self.text.count("\n", known, offset)
+        self.known = (offset, line)
+        return line, offset - (self.text.rfind("\n", 0, offset) + 1) + 1
 
-    def region_arguments(self, op: Op) -> list[str]:
-        """Names an op's header defines for its regions: `%arg0: type` inside brackets (function, reducer,
-        manual computation arguments) and `%iterArg = %init` (while)."""
-        from hlo_fix.ir.tokens import tokenize
+    def error(self, message: str, offset: int) -> ParseError:
+        return ParseError(message, *self.position(offset))
 
-        text = op.own_text
-        if not self.lx.maybe_definition.search(text):
-            return []
-        # Results (`%0 = ...`) sit at depth 0; arguments are always inside brackets.
-        tokens = tokenize(text, strict=False)
-        names = []
-        for tok, nxt in zip(tokens, tokens[1:]):
-            if tok.type == "VALUE_REF" and tok.depth > 0 and nxt.type in ("COLON", "EQUAL"):
-                names.append(tok.value)
-        return names
+    # -- statements, whatever reads them --------------------------------------------------------------------
+    def start_op(self, name: str, start: int) -> Op:
+        name = intern(name)  # one string per op name, not one per op
+        line, column = self.position(start)
+        region = self.frames[-1].region
+        op = Op(self.module, name, region, line, column, start)
+        region.ops.append(op)
+        self.by_name[name].append(op)
+        self.current = op
+        self.brackets = []
+        self.can_end = True
+        self.segment_start = start
+        self.header_definitions = []
+        return op
 
-    def open_region(self, op: Op, brace: int, index: int) -> None:
-        op.trim_last_segment(brace)  # the braces belong to no segment
+    def finish(self) -> None:
+        """The statement being read ends (the next one starts, or the input does)."""
+        current = self.current
+        if current is None:
+            return
+        if isinstance(current, _Alias):
+            self.module._aliases[current.name] = (current.start, current.end)
+        elif current._segments is not None and self.segment_start is not None:
+            current._segments.append((self.segment_start, current.end))
+        self.current = None
+
+    def open_region(self, op: Op, brace: int, brace_end: int) -> None:
+        if op._segments is None:
+            op._segments = []
+        op._segments.append((self.segment_start, op.end))
+        self.segment_start = None
         region = Region(op)
         if not op.regions:
             op.regions = []
         op.regions.append(region)
-        frame = _Frame(region, index + 1, brace - self.line_start + 1, self.depth - 1)
-        names = self.region_arguments(op)
-        if names:
-            self.unuse(op, set(names))
-        self.frames.append(frame)
-        for i, name in enumerate(names):
+        self.frames.append(_Frame(region, *self.position(brace), self.brackets, self.header_definitions))
+        # Each region of the op gets the header's definitions (stablehlo.while's `cond` and `do` both take
+        # the iteration arguments).
+        for i, name in enumerate(self.header_definitions):
             region.arguments.append(self.define(Value(name, op, -1 - i)))
         self.current = None
-        self.last_op = None
+        self.brackets = []
+        self.can_end = True
 
-    def unuse(self, op: Op, names: set[str]) -> None:
-        """Take back header references that turned out to be region-argument definitions."""
-        kept = []
-        for value in op.operands:
-            if value.name in names:
-                value.users.remove(op)
-            else:
-                kept.append(value)
-        op.operands = kept
-
-    def close_region(self, line: str, index: int, start: int, indent: int) -> None:
+    def close_region(self, brace: int, brace_end: int) -> None:
         if len(self.frames) == 1:
-            raise ParseError("unexpected '}': no region is open", index + 1, indent + 1)
+            raise self.error("unexpected '}': no region is open", brace)
         frame = self.frames.pop()
         scope = self.scope
         if len(frame.defined) == len(scope):
@@ -276,45 +297,37 @@ class _Reader:
             for name in frame.defined:
                 scope.pop(name, None)
         op = frame.region.owner
-        self.depth = frame.owner_depth
-        self.read_own_text(op, start + indent + 1, start + len(line), index)
+        op.end = brace_end
+        self.current = op
+        self.brackets = frame.brackets
+        self.header_definitions = frame.header_definitions
+        self.can_end = True
+        self.segment_start = None
 
-    def next_line_starts_region(self, index: int) -> bool:
-        """Whether the next line with code starts with what can begin an op or a block (else the `{` that ends
-        this line opens an attribute dictionary)."""
-        text = self.text
-        pos = text.find("\n", self.line_start)
-        while pos >= 0:
-            end = text.find("\n", pos + 1)
-            stripped = text[pos + 1 : end if end >= 0 else len(text)].lstrip()
-            pos = end
-            if not stripped or stripped.startswith("//"):
-                continue
-            match = self.lx.first_token.match(stripped)
-            if match is None:
-                return False
-            kind = match.lastgroup if match.lastgroup != "after" else "BARE_ID"
-            second = _PUNCT_TYPES.get(match.group("after") or "", "OTHER") if kind == "BARE_ID" else None
-            return starts_region(kind, second)
-        return False
-
-    # -- statements ---------------------------------------------------------------------------------------
+    # -- the line path ----------------------------------------------------------------------------------------
     def read(self) -> Module:
         lx = self.lx
         module = self.module
         head_match = lx.head.match
+        not_one_op = lx.not_one_op.search
         use_findall = lx.use.findall
         string_sub = lx.string.sub
-        by_name: defaultdict[str, list[Op]] = defaultdict(list)
         alias_match = lx.alias.match
         aliases = module._aliases
         scope = self.scope
         frames = self.frames
         forward = self.forward
+        by_name = self.by_name
         skip_until = -1
         offset = 0
         for index, (line, delta) in enumerate(_lines_with_deltas(self.text)):
             start = offset
+            if line is None:
+                offset += delta + 1
+                if start >= skip_until:
+                    self.known = (start, index + 1)
+                    skip_until = self.read_tokens(start)
+                continue
             offset += len(line) + 1
             if start < skip_until:
                 continue
@@ -325,90 +338,188 @@ class _Reader:
             if first == "/" and stripped.startswith("//"):
                 continue
             indent = len(line) - len(stripped)
+            settled = not self.brackets and self.can_end  # the statement being read may end here
             if first == "#" or first == "!":
-                if len(frames) > 1 or self.current is not None:
-                    raise ParseError("an alias definition must be at the top level, outside the module", index + 1, indent + 1)
-                if len(frames) == 1 and self.read_alias_block(start):
-                    break
-                alias = alias_match(line, indent)
+                alias = alias_match(line, indent) if settled and len(frames) == 1 else None
                 if alias is not None and delta == 0:
+                    rest = line[alias.end() :]
+                    rest = string_sub('""', rest) if '"' in rest else rest
+                    if not_one_op(rest) or lx.alias_definition.search(rest):
+                        alias = None  # more than this alias on the line
+                if alias is None:
+                    self.known = (start, index + 1)
+                    skip_until = self.read_tokens(start + indent)
+                    continue
+                self.finish()
+                if self.read_alias_block(start):
+                    break
+                if delta == 0:
                     aliases[alias.group(1)] = (start + alias.end(), start + len(line))
                 else:
                     skip_until = self.read_alias(line, index, start, indent)
                 continue
-            self.line_start = start
-            if self.current is not None:
-                self.read_own_text(self.current, start + indent, start + len(line), index)
+            if settled and first == "}" and stripped.rstrip(_TRAILING_SPACE) == "}":
+                self.finish()
+                self.known = (start, index + 1)
+                self.close_region(start + indent, start + indent + 1)
                 continue
-            if first == "}":
-                self.close_region(line, index, start, indent)
-                continue
-            if first == "^":
-                self.read_block_label(stripped, index, indent)
-                continue
-            match = head_match(line, indent)
-            if match is None:
-                raise ParseError(f"expected an operation, found {_shown(stripped)}", index + 1, indent + 1)
-            results, generic, name = match.groups()
-            head_end = match.end()
-            if name is None:
-                name = generic[1:-1]
-            elif results is None and self.last_op is not None and "." not in name:
-                after = line[head_end:].lstrip(" \t")[:1]
-                if continues_op("BARE_ID", name, _PUNCT_TYPES.get(after)):
-                    self.depth = 0
-                    self.read_own_text(self.last_op, start + indent, start + len(line), index)
+            match = head_match(line, indent) if settled and delta == 0 and "//" not in line else None
+            if match is not None:
+                results, generic, name = match.groups()
+                head_end = match.end()
+                tail = line[head_end:]
+                if '"' in tail:
+                    tail = string_sub('""', tail)
+                if (generic is not None or is_op_name("BARE_ID", name)) and not_one_op(tail) is None:
+                    # The common case, inlined: a whole op on one line.
+                    self.finish()
+                    name = intern(generic[1:-1] if name is None else name)
+                    frame = frames[-1]
+                    region = frame.region
+                    op = Op(module, name, region, index + 1, indent + 1, start + indent)
+                    region.ops.append(op)
+                    by_name[name].append(op)
+                    if results is not None:
+                        if "," in results or ":" in results:
+                            self.known = (start, index + 1)
+                            self.define_results(op, lx.result.findall(results), start + indent)
+                        else:
+                            value = Value(results, op, 0)
+                            op.results.append(value)
+                            scope[results] = value
+                            frame.defined.append(results)
+                            if forward:
+                                self.define(value)
+                    end = len(line)
+                    if line[-1] in _TRAILING_SPACE:
+                        end = len(line.rstrip(_TRAILING_SPACE))
+                    op.end = start + end
+                    if "%" in tail:
+                        operands = op.operands
+                        for use in use_findall(tail):
+                            value = scope.get(use)
+                            if value is None:
+                                self.use(op, use)
+                                continue
+                            value.users.append(op)
+                            operands.append(value)
+                    self.current = op
+                    self.segment_start = op.start
+                    self.header_definitions = []
+                    self.can_end = _line_may_end(line, end)
                     continue
-            name = intern(name)  # one string per op name, not one per op
-            if "." not in name and name not in _BARE_OP_NAMES and generic is None:
-                raise ParseError(f"unknown operation {name!r}: expected `dialect.op`", index + 1, indent + 1)
-            frame = frames[-1]
-            region = frame.region
-            op = Op(module, name, region, index + 1, indent + 1, start + indent)
-            region.ops.append(op)
-            by_name[name].append(op)
-            if results is not None:
-                if "," in results or ":" in results:
-                    self.define_results(op, results)
-                else:
-                    value = Value(results, op, 0)
-                    op.results.append(value)
-                    scope[results] = value
-                    frame.defined.append(results)
-                    if forward:
-                        self.define(value)
-            if delta == 0 and "//" not in line:
-                # The common case, inlined: a whole op on one line.
-                op.end = start + len(line)
-                if "%" in line:
-                    operands = op.operands
-                    uses = use_findall(string_sub('""', line[head_end:])) if '"' in line else use_findall(line, head_end)
-                    for use in uses:
-                        value = scope.get(use)
-                        if value is None:
-                            self.use(op, use)
-                            continue
-                        value.users.append(op)
-                        operands.append(value)
-                self.last_op = op
-                continue
-            self.depth = 0
-            self.read_own_text(op, start + head_end, start + len(line), index)
-            op.widen_first_segment(start + indent)
-        self.check_closed()
+            self.known = (start, index + 1)
+            skip_until = self.read_tokens(start + indent)
+        self.finish_input()
         module.ops = self.root.ops
         module.ops_by_name = dict(by_name)
         return module
 
-    def read_block_label(self, stripped: str, index: int, indent: int) -> None:
-        region = self.frames[-1].region
-        work = _code(_blank_strings(stripped) if '"' in stripped else stripped)
-        if _line_delta(work) != 0:
-            raise ParseError("a block label's arguments must close on its line", index + 1, indent + 1)
-        for name in self.lx.label_definition.findall(work):
-            value = Value(name, region.owner, -1 - len(region.arguments))
-            region.arguments.append(self.define(value))
+    # -- the token path -----------------------------------------------------------------------------------
+    def read_tokens(self, pos: int) -> int:
+        """Read tokens from `pos` with the reader's state until a line starts where the statement being read
+        may end; returns that line's offset (where the line path takes over), or past the end of the text."""
+        text = self.text
+        cursor = Cursor(text, pos)
+        line_end = text.find("\n", pos)
+        line_end = len(text) if line_end < 0 else line_end
+        while True:
+            kind, start, end = cursor.token()
+            if kind == "$END":
+                return len(text) + 1
+            settled = not self.brackets and self.can_end
+            if start > line_end and settled:
+                line_start = text.rfind("\n", 0, start) + 1
+                if text[line_start:start].isspace() or line_start == start:
+                    return line_start
+            if settled:
+                what = statement_kind(cursor.peek)
+                if what is not None:
+                    self.finish()
+                    self.read_statement(what, cursor)
+                    continue
+                if self.current is None:
+                    raise self.error(f"expected an operation, found {_shown(text, start, end)}", start)
+            self.read_own_token(cursor, kind, start, end)
 
+    def read_statement(self, what: str, cursor: Cursor) -> None:
+        kind, start, end = cursor.token()
+        if what == "close":
+            cursor.take()
+            self.close_region(start, end)
+        elif what == "op":
+            results = []
+            if kind == "VALUE_REF":
+                count = result_list_length(cursor.peek)
+                for _ in range(count):  # the names, their counts, the commas and the `=`
+                    token_kind, a, b = cursor.take()
+                    if token_kind == "VALUE_REF":
+                        results.append([self.text[a:b], ""])
+                    elif token_kind == "INT":
+                        results[-1][1] = self.text[a:b]
+            name_kind, a, b = cursor.take()
+            name = self.text[a:b]
+            op = self.start_op(name[1:-1] if name_kind == "GENERIC_OP_NAME" else name, start)
+            op.end = b
+            if results:
+                self.define_results(op, results, start)
+        elif what == "label":
+            count = label_length(cursor.peek)
+            region = self.frames[-1].region
+            for i in range(count):
+                token_kind, a, b = cursor.token(0)
+                if token_kind == "VALUE_REF" and cursor.token(1)[0] == "COLON":
+                    value = Value(self.text[a:b], region.owner, -1 - len(region.arguments))
+                    region.arguments.append(self.define(value))
+                cursor.take()
+            self.can_end = True
+        elif what == "alias":
+            if len(self.frames) > 1:
+                raise self.error("an alias definition must be at the top level, outside the module", start)
+            cursor.take()
+            cursor.take()  # the `=`
+            value_start = cursor.token()[1]
+            self.current = _Alias(self.text[start:end], value_start)
+            self.brackets = []
+            self.can_end = False  # a value must follow
+        else:  # metadata: a `{-# ... #-}` section, kept as text between statements
+            cursor.take()
+
+    def read_own_token(self, cursor: Cursor, kind: str, start: int, end: int) -> None:
+        """One token of the current statement's own text: brackets, uses, definitions, a region's `{`."""
+        current = self.current
+        brackets = self.brackets
+        if kind in OPENERS:
+            if (
+                kind == "LBRACE"
+                and not isinstance(current, _Alias)
+                and (not brackets or brackets[-1] not in ("LSQB", "LESSTHAN"))
+                and starts_region(cursor.peek(1), cursor.peek(2))
+            ):
+                cursor.take()
+                self.open_region(current, start, end)
+                return
+            brackets.append(kind)
+        elif kind in CLOSERS:
+            if not brackets:
+                raise self.error(f"unexpected {self.text[start]!r}: nothing is open", start)
+            opener = brackets.pop()
+            if OPENERS[opener] != kind:
+                raise self.error(f"unexpected {self.text[start]!r}: {_OPENER_TEXT[opener]!r} is open", start)
+        elif kind == "VALUE_REF" and not isinstance(current, _Alias):
+            name = self.text[start:end]
+            after = cursor.token(1)[0]
+            if after == "EQUAL" or (after == "COLON" and brackets):
+                self.header_definitions.append(name)
+            else:
+                self.use(current, name)
+        if self.segment_start is None:
+            self.segment_start = start
+        self.can_end = may_end_after(*cursor.peek(0))
+        current.end = end
+        cursor.take()
+
+    # -- aliases and the end ------------------------------------------------------------------------------
     def read_alias_block(self, start: int) -> bool:
         """When everything from `start` on is one-line alias definitions (a debug export's trailing `#loc`
         lines), record the block for the module to index on first use, and stop reading lines."""
@@ -418,7 +529,7 @@ class _Reader:
         lines = text.count("\n", start) + (0 if text.endswith("\n") else 1)
         # JAX's trailing block is nothing but `#locN = ...` lines: two counts decide that without a regular
         # expression walking 15 MB; anything else (blank lines, comments) takes the exact check.
-        if not (text.count("\n#", start) + 1 == lines and text.count("=", start) >= lines):
+        if not (text.count("\n#", start) + 1 == lines and text.count("=", start) == lines):
             if not self.lx.alias_block.fullmatch(text, start):
                 return False
         block = text[start:]
@@ -431,8 +542,6 @@ class _Reader:
         """Record `#name = ...` / `!name = ...`, which may continue over the next lines while a bracket is open;
         returns the offset where reading resumes."""
         match = self.lx.alias.match(line, indent)
-        if match is None:
-            raise ParseError(f"expected an alias definition, found {_shown(line[indent:])}", index + 1, indent + 1)
         text = self.text
         end = start + len(line)
         depth = _line_delta(line)
@@ -446,28 +555,35 @@ class _Reader:
         self.module._aliases[match.group(1)] = (start + match.end(), end)
         return end + 1
 
-    def check_closed(self) -> None:
-        if self.current is not None:
-            op = self.current
-            raise ParseError(f"unexpected end of input: '{op.name}' is not closed", op.line, op.column)
+    def finish_input(self) -> None:
+        current = self.current
+        if current is not None and (self.brackets or not self.can_end):
+            if isinstance(current, _Alias):
+                raise self.error("unbalanced brackets in alias definition", current.start)
+            raise ParseError(f"unexpected end of input: '{current.name}' is not closed", current.line, current.column)
+        self.finish()
         if len(self.frames) > 1:
             frame = self.frames[-1]
             raise ParseError("unexpected end of input: region opened here is not closed", frame.line, frame.column)
 
 
-def _closer_offset(work: str, depth: int) -> int:
-    """Offset in `work` of the closing bracket that takes the depth below zero."""
-    blanked = work.replace("->", "  ")
-    for i, ch in enumerate(blanked):
-        depth += 1 if ch in "([{<" else -1 if ch in ")]}>" else 0
-        if depth < 0:
-            return i
-    return 0
+_OPENER_TEXT = {"LPAR": "(", "LSQB": "[", "LESSTHAN": "<", "LBRACE": "{"}
 
 
-def _shown(text: str) -> str:
-    token = text.split()[0] if text.split() else text
-    return repr(token[:40])
+def _line_may_end(line: str, end: int) -> bool:
+    """Whether an op read whole from a line may end with it (not after a trailing `,` `:` `=` `->` or
+    `applies`)."""
+    last = line[end - 1]
+    if last in ",:=":
+        return False
+    if last == ">":
+        return line[end - 2 : end] != "->"
+    return not (last == "s" and line[:end].endswith("applies") and not line[end - 8 : end - 7].isalnum())
+
+
+def _shown(text: str, start: int, end: int) -> str:
+    token = text[start : min(end, start + 40)]
+    return repr(token.split()[0] if token.split() else token)
 
 
 def read_module(text: str, filename: str = "<input>") -> Module:
@@ -484,6 +600,7 @@ def read_module(text: str, filename: str = "<input>") -> Module:
         if not module.ops:
             raise ParseError("no operation found: expected a module or a function", 1, 1)
         _check_location_aliases(module)
+        check_dialects(module)
         _raise_earlier_control_character(text, filename, None, None)
     except ParseError as exc:
         exc.path = exc.path or filename
@@ -495,16 +612,23 @@ def read_module(text: str, filename: str = "<input>") -> Module:
     return module
 
 
-def _raise_earlier_control_character(text: str, filename: str, line: int | None, column: int | None) -> None:
-    """The reader does not lex op text, so control characters are looked for separately; the earlier of such
-    a character and the reader's own error is reported."""
-    if len(text.translate(_CONTROL_TABLE)) == len(text):
-        return  # translate is ten times faster than a regular-expression scan of a large module
-    control = _CONTROL.search(text)
-    at_line = text.count("\n", 0, control.start()) + 1
-    at_column = control.start() - (text.rfind("\n", 0, control.start()) + 1) + 1
-    if line is None or (at_line, at_column) <= (line, column):
-        raise ParseError(f"unexpected character {control.group()!r}", at_line, at_column, filename)
+def _raise_earlier_control_character(
+    text: str, filename: str, line: int | None, column: int | None, chunk: int = 1 << 22
+) -> None:
+    """The line path does not lex op text, so control characters are looked for separately; the earlier of such
+    a character and the reader's own error is reported. `str.translate` finds them ten times faster than a
+    regular expression; it runs a few megabytes at a time, so it never copies a whole 100 MB module."""
+    table = _CONTROL_TABLE
+    for pos in range(0, len(text), chunk):
+        piece = text[pos : pos + chunk]
+        if len(piece.translate(table)) == len(piece):
+            continue
+        at = _CONTROL.search(text, pos).start()
+        at_line = text.count("\n", 0, at) + 1
+        at_column = at - (text.rfind("\n", 0, at) + 1) + 1
+        if line is None or (at_line, at_column) <= (line, column):
+            raise ParseError(f"unexpected character {text[at]!r}", at_line, at_column, filename)
+        return
 
 
 def _check_location_aliases(module: Module) -> None:

@@ -21,7 +21,7 @@ from hlo_fix.ir.postlex import RegionPostLexer
 from hlo_fix.ir.scanner import read_module
 
 # How a Lark token type is named in an error message, where its text would not say it.
-_SHOWN_TOKENS = {"_NL": "end of line"}
+_SHOWN_TOKENS = {"_SEP": "end of statement"}
 _MAX_SHOWN = 40
 
 

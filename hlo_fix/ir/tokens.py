@@ -16,10 +16,12 @@ from hlo_fix.ir.grammar import terminal_patterns
 # Lark tries higher-priority terminals first (the `.N` suffixes in the grammar), then longer literals.
 _ORDER = (
     "GENERIC_OP_NAME",
+    "FILE_METADATA",
     "ATTR_KEY",
     "HEX",
     "FLOAT",
     "ARROW",
+    "COMMENT",
     "STRING",
     "VALUE_REF",
     "SYMBOL_REF",
@@ -40,9 +42,7 @@ _ORDER = (
     "MORETHAN",
     "LBRACE",
     "RBRACE",
-    "COMMENT",
     "WS",
-    "_NL",
 )
 OPENERS = {"LPAR": "RPAR", "LSQB": "RSQB", "LESSTHAN": "MORETHAN", "LBRACE": "RBRACE"}
 CLOSERS = frozenset(OPENERS.values())
@@ -81,7 +81,7 @@ def tokenize(text: str, strict: bool = True) -> list[Token]:
             raise ParseError(f"unexpected character {text[pos]!r}", line, column)
         kind = match.lastgroup
         pos = match.end()
-        if kind in ("WS", "_NL", "COMMENT"):
+        if kind == "WS" or kind == "COMMENT":
             continue
         if kind in CLOSERS:
             depth -= 1
@@ -98,3 +98,54 @@ def matching_close(tokens: list[Token], open_index: int) -> int:
         if tokens[i].type in CLOSERS and tokens[i].depth == depth:
             return i
     raise ParseError("unbalanced brackets", 1, tokens[open_index].start + 1)
+
+
+_VALUED = frozenset({"BARE_ID", "VALUE_REF", "GENERIC_OP_NAME", "BLOCK_REF", "ATTR_REF", "TYPE_REF", "INT"})
+END = ("$END", "")
+
+
+class Cursor:
+    """The significant tokens of a whole text from an offset on, scanned lazily with lookahead for the fast
+    reader. A token is (type, start, end); its text is sliced only for the kinds whose text decides structure,
+    so a 100 MB string constant is matched in place and never copied."""
+
+    __slots__ = ("text", "pos", "buffer", "_match")
+
+    def __init__(self, text: str, pos: int):
+        self.text = text
+        self.pos = pos
+        self.buffer: list[tuple[str, int, int]] = []
+        self._match = _master().match
+
+    def _fill(self, count: int) -> None:
+        buffer, text, match = self.buffer, self.text, self._match
+        size = len(text)
+        while len(buffer) < count:
+            pos = self.pos
+            if pos >= size:
+                buffer.append(("$END", size, size))
+                continue
+            found = match(text, pos)
+            if found is None:
+                line = text.count("\n", 0, pos) + 1
+                column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+                raise ParseError(f"unexpected character {text[pos]!r}", line, column)
+            kind = found.lastgroup
+            self.pos = found.end()
+            if kind != "WS" and kind != "COMMENT":
+                buffer.append((kind, pos, self.pos))
+
+    def token(self, i: int = 0) -> tuple[str, int, int]:
+        if len(self.buffer) <= i:
+            self._fill(i + 1)
+        return self.buffer[i]
+
+    def peek(self, i: int) -> tuple[str, str]:
+        """(type, text) of the i-th token ahead; the text is empty for kinds that need none."""
+        kind, start, end = self.token(i)
+        return (kind, self.text[start:end]) if kind in _VALUED else (kind, "")
+
+    def take(self) -> tuple[str, int, int]:
+        if not self.buffer:
+            self._fill(1)
+        return self.buffer.pop(0)

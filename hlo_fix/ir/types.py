@@ -149,16 +149,33 @@ def _signature(text: str) -> tuple[list[str], list[str]]:
             break
     if colon is None:
         return [], []
-    # The signature ends with its line: what follows a region (`cond`, `do`, `reducer`) is not a type.
-    line_end = text.find("\n", tokens[colon].end)
-    if line_end >= 0:
-        end = min(end, next((i for i in range(colon + 1, end) if tokens[i].start >= line_end), end))
-    run = tokens[colon + 1 : end]
+    # The signature ends where a region was (a newline in own text), and at the first token that follows a type
+    # without a `,` or `->`: a region's keyword (`cond`, `do`, `reducer(...)`) is not a type.
+    region_at = text.find("\n", tokens[colon].end)
+    if region_at >= 0:
+        end = min(end, next((i for i in range(colon + 1, end) if tokens[i].start >= region_at), end))
+    run = tokens[colon + 1 : _type_list_end(tokens, colon + 1, end)]
     arrow = next((i for i, t in enumerate(run) if t.type == "ARROW" and t.depth == base), None)
     if arrow is None:
         types = split_types(run, text)
         return types, types
     return split_types(run[:arrow], text), split_types(run[arrow + 1 :], text)
+
+
+def _type_list_end(tokens: list[Token], i: int, end: int) -> int:
+    """Index just past the types joined by `,` and `->` that start at tokens[i] (a type is a parenthesized list,
+    or a token with an optional `<...>`)."""
+    while i < end:
+        if tokens[i].type == "LPAR":
+            i = matching_close(tokens, i) + 1
+        else:
+            i += 1
+            if i < end and tokens[i].type == "LESSTHAN":
+                i = matching_close(tokens, i) + 1
+        if i >= end or tokens[i].type not in ("COMMA", "ARROW"):
+            return min(i, end)
+        i += 1
+    return end
 
 
 def result_type_texts(op: "Op") -> list[str]:
@@ -221,5 +238,5 @@ def _label_spans(op: "Op") -> list[tuple[int, int]]:
             continue
         head = text.rfind("^", 0, start)
         if head > (op.start if not spans else spans[-1][1]):
-            spans.append((head, text.find("\n", head)))
+            spans.append((head, start))  # the label, over however many lines, up to the region's first op
     return spans
