@@ -20,7 +20,10 @@ PYPROJECT = "pyproject.toml"
 STANDALONE = "hlo-fix.toml"
 TABLE = ("tool", "hlo-fix")
 
-LIST_KEYS = {"select": "select", "ignore": "ignore", "extend-select": "extend_select"}
+LIST_KEYS = {
+    "select": "select", "ignore": "ignore", "extend-select": "extend_select",
+    "extend-safe-fixes": "extend_safe_fixes", "extend-unsafe-fixes": "extend_unsafe_fixes", "unfixable": "unfixable",
+}
 KNOWN_KEYS = (*LIST_KEYS, "per-file-ignores", "index-float", "unsafe-fixes")
 
 

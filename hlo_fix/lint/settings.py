@@ -4,6 +4,10 @@ A selector is a full code (`HF002`), any prefix of one (`HF`, `HF00`) or `ALL`. 
 and `ignore`, the most specific matching selector decides, and `ignore` wins a tie, so `select = ["HF"]` with
 `ignore = ["HF002"]` drops one rule while `select = ["HF002"]` with `ignore = ["HF"]` keeps it. A per-file ignore
 always wins.
+
+Fix safety follows ruff too: `extend_safe_fixes` makes a rule's unsafe fixes safe and `extend_unsafe_fixes` its
+safe fixes unsafe (the more specific selector decides; unsafe wins a tie), and an `unfixable` rule offers no fix
+at all: lint shows no `[*]` and `fix` leaves it alone.
 """
 
 from __future__ import annotations
@@ -67,6 +71,13 @@ class Settings:
     # The float type that must still represent every flat index exactly (HF003-style rules read it).
     index_float: str = "bf16"
     unsafe_fixes: bool = False
+    # Fix safety overrides and rules never fixed (selectors, as for select/ignore).
+    extend_safe_fixes: tuple[str, ...] = ()
+    extend_unsafe_fixes: tuple[str, ...] = ()
+    unfixable: tuple[str, ...] = ()
+    # How one-hot rewrites select (`hlo_fix.fix.pattern.STRATEGIES`); `fix --gather-strategy` sets it, so the
+    # fixes lint reports are the ones that `fix` applies.
+    fix_strategy: str = "auto"
     # Directory per-file-ignores globs are relative to (the config file's); None means the current directory.
     project_root: str | None = None
 
@@ -76,6 +87,17 @@ class Settings:
         if selected < 0 or best_match(code, self.ignore) >= selected:
             return False
         return filename is None or not self.ignored_in_file(code, filename)
+
+    def fixable(self, code: str) -> bool:
+        """Whether rule `code` may offer a fix at all (not `unfixable`)."""
+        return best_match(code, self.unfixable) < 0
+
+    def fix_safety(self, code: str, applicability: str) -> str:
+        """A fix's applicability after `extend-safe-fixes` / `extend-unsafe-fixes` (ruff's precedence)."""
+        safe, unsafe = best_match(code, self.extend_safe_fixes), best_match(code, self.extend_unsafe_fixes)
+        if safe < 0 and unsafe < 0:
+            return applicability
+        return "unsafe" if unsafe >= safe else "safe"
 
     def ignored_in_file(self, code: str, filename: str) -> bool:
         if not self.per_file_ignores:
@@ -103,12 +125,16 @@ class Settings:
         extend_select: tuple[str, ...] = (),
         index_float: str | None = None,
         unsafe_fixes: bool | None = None,
+        extend_safe_fixes: tuple[str, ...] = (),
+        extend_unsafe_fixes: tuple[str, ...] = (),
+        unfixable: tuple[str, ...] = (),
     ) -> Settings:
         """Layer command-line options over these (configuration) settings, as ruff does.
 
         `--select` starts a fresh selection: the configuration's select, extend-select and ignore no longer apply.
         Without it, `--ignore` and `--extend-select` add to the configuration; an `--extend-select`ed code is also
-        taken out of the configuration's ignores, since the later layer asked for it explicitly.
+        taken out of the configuration's ignores, since the later layer asked for it explicitly. Fix safety
+        selectors and `unfixable` add to the configuration's.
         """
         if select is not None:
             new_select, new_ignore, new_extend = select, ignore, extend_select
@@ -123,11 +149,18 @@ class Settings:
             extend_select=new_extend,
             index_float=self.index_float if index_float is None else index_float,
             unsafe_fixes=self.unsafe_fixes if unsafe_fixes is None else unsafe_fixes,
+            extend_safe_fixes=self.extend_safe_fixes + extend_safe_fixes,
+            extend_unsafe_fixes=self.extend_unsafe_fixes + extend_unsafe_fixes,
+            unfixable=self.unfixable + unfixable,
         )
 
     def validate(self) -> Settings:
         """Raise ConfigError for a selector that matches no rule or an unsupported index float; return self."""
-        options = {"select": self.select, "extend-select": self.extend_select, "ignore": self.ignore}
+        options = {
+            "select": self.select, "extend-select": self.extend_select, "ignore": self.ignore,
+            "extend-safe-fixes": self.extend_safe_fixes, "extend-unsafe-fixes": self.extend_unsafe_fixes,
+            "unfixable": self.unfixable,
+        }
         for option, selectors in options.items():
             unknown = unknown_selectors(selectors)
             if unknown:
