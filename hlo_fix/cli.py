@@ -140,7 +140,8 @@ def split_selectors(values: Sequence[str]) -> tuple[str, ...]:
 
 
 def settings_options(command: Callable) -> Callable:
-    """Decorator adding --config, --isolated, --select, --ignore, --extend-select, --index-float, --unsafe-fixes.
+    """Decorator adding --config, --isolated, --select, --ignore, --extend-select, --index-float, --unsafe-fixes,
+    --extend-safe-fixes, --extend-unsafe-fixes and --unfixable.
 
     The command receives them as keyword arguments; pass them all to `settings_from_options(**...)`.
     """
@@ -158,6 +159,12 @@ def settings_options(command: Callable) -> Callable:
                      help="Float type flat indices must be exact in (default: bf16)."),
         click.option("--unsafe-fixes/--no-unsafe-fixes", default=None,
                      help="Treat unsafe fixes as applicable: `fix` applies them, `lint` marks them `[*]`."),
+        click.option("--extend-safe-fixes", multiple=True, metavar="CODES",
+                     help="Rule codes or prefixes whose unsafe fixes count as safe."),
+        click.option("--extend-unsafe-fixes", multiple=True, metavar="CODES",
+                     help="Rule codes or prefixes whose safe fixes count as unsafe."),
+        click.option("--unfixable", multiple=True, metavar="CODES",
+                     help="Rule codes or prefixes never to fix (no `[*]`, `fix` leaves them)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -173,6 +180,9 @@ def settings_from_options(
     extend_select: Sequence[str] = (),
     index_float: str | None = None,
     unsafe_fixes: bool | None = None,
+    extend_safe_fixes: Sequence[str] = (),
+    extend_unsafe_fixes: Sequence[str] = (),
+    unfixable: Sequence[str] = (),
 ) -> Settings:
     """Configuration file (given or discovered) overlaid with command-line options, validated.
 
@@ -187,6 +197,9 @@ def settings_from_options(
         extend_select=split_selectors(extend_select),
         index_float=index_float,
         unsafe_fixes=unsafe_fixes,
+        extend_safe_fixes=split_selectors(extend_safe_fixes),
+        extend_unsafe_fixes=split_selectors(extend_unsafe_fixes),
+        unfixable=split_selectors(unfixable),
     ).validate()
 
 
