@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from hlo_fix.cli import cli
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-GATHER = "gather_row_iota_unsharded.mlir"  # HF002 only: its dot fix is unsafe, its select fix safe
+GATHER = "gather_row_iota_unsharded.mlir"  # HF002 only: its dot fix is unsafe, its select fix (plain fix's) safe
 SCATTER = "scatter_set_row_iota_shardy.mlir"  # HF003 (+HF005) with per-element updates
 SPLAT = "torchxla_scatter_set_b32e64k6_nospmd.mlir"  # HF003 with a splat update: a safe fix
 
@@ -46,11 +46,19 @@ def test_fixes_in_place_and_exits_clean(copy):
 def test_unsafe_fix_waits_for_the_flag_and_exit_code_says_findings_remain(copy):
     path = copy(GATHER)
     before = path.read_text()
-    code, out, _ = run("fix", str(path))
+    code, out, _ = run("fix", "--gather-strategy", "dot", str(path))
     assert code == 1 and path.read_text() == before
     assert "HF002" in out and "hidden fix" in out
     code, out, _ = run("fix", "--unsafe-fixes", str(path))
     assert code == 0 and "stablehlo.dot_general" in path.read_text()
+
+
+def test_plain_fix_applies_the_exact_form(copy):
+    path = copy(GATHER)
+    code, _, _ = run("fix", str(path))
+    text = path.read_text()
+    assert code == 0 and "stablehlo.gather" not in text
+    assert "stablehlo.bitcast_convert" in text and "stablehlo.dot_general" not in text
 
 
 def test_select_strategy_is_safe(copy):

@@ -10,6 +10,7 @@ import pytest
 
 from hlo_fix.fix.driver import fix_text
 from hlo_fix.lint.checker import lint_text
+from hlo_fix.lint.settings import Settings
 
 GATHER = """\
 module @gather {
@@ -395,10 +396,19 @@ def test_scatter_set_of_updates_keeps_the_last_duplicate():
 
 
 def test_unsafe_fixes_wait_for_the_flag():
-    for text in (GATHER, FLAT):
-        result = fix_text(text, "snippet.mlir")
+    for text, strategy in ((GATHER, "dot"), (FLAT, "dot"), (FLAT, "auto")):
+        result = fix_text(text, "snippet.mlir", strategy=strategy)
         assert result.new_text == text and not result.applied
         assert [f.fix.applicability for f in result.remaining if f.fix] == ["unsafe"]
+
+
+def test_plain_fix_applies_the_exact_select_form_to_a_float_table():
+    result = fix_text(GATHER, "snippet.mlir")
+    assert result.new_text == GATHER_SELECT and [f.code for f in result.applied] == ["HF002"]
+
+
+def test_unsafe_fixes_make_auto_pick_dot():
+    assert fix_text(GATHER, "snippet.mlir", unsafe=True).new_text == GATHER_DOT
 
 
 def test_select_strategy_makes_the_gather_fix_safe():
@@ -413,6 +423,9 @@ def test_safe_fixes_apply_without_the_flag():
 
 def test_lint_marks_fixable_findings():
     [gather] = lint_text(GATHER, "snippet.mlir")
+    assert gather.fix is not None and gather.fix.applicability == "safe"
+    assert "select + reduce" in gather.fix.message
+    [gather] = lint_text(GATHER, "snippet.mlir", Settings(unsafe_fixes=True))
     assert gather.fix is not None and gather.fix.applicability == "unsafe"
     assert "--gather-strategy select" in gather.fix.message
     [scatter] = lint_text(SCATTER_SET_SPLAT, "snippet.mlir")

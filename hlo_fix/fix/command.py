@@ -3,7 +3,8 @@
 - `-o OUT` writes the one input's fixed module elsewhere; `-` as input writes the fixed module to stdout.
 - `--diff` prints a unified diff and writes nothing; `--show-fixes` lists what was fixed, per file.
 - `--unsafe-fixes` also applies fixes that can change a result for some input; `--gather-strategy` picks the
-  one-hot contraction (`dot`, or `select`, exact for every value).
+  one-hot contraction: `auto` (the exact `select` for float tables, `dot` for integer ones or with
+  `--unsafe-fixes`), `dot`, or `select` (exact for every value).
 - `--verify` runs the rewrite against the original on XLA CPU first and refuses to write one that differs.
 - Writes are atomic; a file that cannot be read or parsed is never touched.
 
@@ -51,8 +52,9 @@ class FixRun:
 @click.option("--diff", is_flag=True, help="Print a unified diff of the fixes and write nothing.")
 @click.option("--show-fixes", is_flag=True, help="List the fixes applied to each file.")
 @click.option("--gather-strategy", type=click.Choice(STRATEGIES), default=DEFAULT_STRATEGY, show_default=True,
-              help="One-hot contraction: `dot` (dot_general, HIGHEST precision) or `select` (select + reduce, "
-              "exact for NaN, Inf and -0.0 too).")
+              help="One-hot contraction: `dot` (dot_general, HIGHEST precision), `select` (select + reduce, "
+              "exact for NaN, Inf and -0.0 too), or `auto`: `select` for float tables unless unsafe fixes are on, "
+              "`dot` otherwise.")
 @click.option("--verify", is_flag=True, help="Check each rewrite bit for bit on XLA CPU before writing it.")
 @click.option("--output-format", type=click.Choice(FORMATS), default=DEFAULT_FORMAT, show_default=True,
               help="How to print the findings that remain.")

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import gc
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from hlo_fix.fix.pattern import DEFAULT_STRATEGY, STRATEGIES
-from hlo_fix.fix.registry import matched, patterns
+from hlo_fix.fix.registry import patterns, planned_fix
 from hlo_fix.fix.rewriter import Rewriter
 from hlo_fix.ir.scanner import read_module
 from hlo_fix.lint.checker import lint_module
@@ -46,12 +46,14 @@ def fix_text(
         raise ValueError(f"unknown gather strategy {strategy!r} (expected one of {', '.join(STRATEGIES)})")
     settings = settings or Settings()
     unsafe = unsafe or settings.unsafe_fixes
+    # Lint inside the loop sees the fix's own options, so the fixes it reports are the ones applied here.
+    settings = replace(settings, unsafe_fixes=unsafe, fix_strategy=strategy)
     applied: list[Finding] = []
     findings: list[Finding] = []
     for _ in range(MAX_ROUNDS):
         module = read_module(text, filename)
         findings = lint_module(module, settings, filename)
-        fix_round = _Round(module, settings, filename, unsafe, strategy)
+        fix_round = _Round(module, settings, filename)
         applied += [finding for finding in findings if fix_round.apply(finding)]
         if not fix_round.rewriter.changed:
             break
@@ -67,11 +69,10 @@ def fix_text(
 class _Round:
     """One lint-and-rewrite pass over a module."""
 
-    def __init__(self, module, settings: Settings, filename: str, unsafe: bool, strategy: str):
+    def __init__(self, module, settings: Settings, filename: str):
         self.ctx = LintContext(module, settings, filename)
         self.rewriter = Rewriter(module)
-        self.unsafe = unsafe
-        self.strategy = strategy
+        self.unsafe = settings.unsafe_fixes
         names = {name for pattern in patterns().values() for name in pattern.op_names}
         self.ops_at = {(op.line, op.column): op for op in module.ops_named(*names)}
 
@@ -82,8 +83,8 @@ class _Round:
         op = self.ops_at.get((finding.row, finding.column))
         if op is None or self.rewriter.claims(op):
             return False
-        pattern, match = matched(self.ctx, finding.code, op)
-        if match is None or (pattern.applicability(match, self.strategy) == "unsafe" and not self.unsafe):
+        plan = planned_fix(self.ctx, finding.code, op)
+        if plan is None or (plan.applicability == "unsafe" and not self.unsafe):
             return False
-        pattern.rewrite(match, self.rewriter, self.strategy)
+        plan.pattern.rewrite(plan.match, self.rewriter, plan.strategy)
         return True

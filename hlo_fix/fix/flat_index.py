@@ -29,6 +29,9 @@ class FlatGatherToOneHot(RewritePattern):
     def match(self, ctx, op) -> OneHotAccess | None:
         return flat_access(op)
 
+    def table_element_type(self, match: OneHotAccess) -> str:
+        return match.table.type.element_type
+
     def applicability(self, match: OneHotAccess, strategy: str) -> str:
         return "unsafe"
 

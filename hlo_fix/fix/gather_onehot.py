@@ -24,6 +24,9 @@ class GatherToOneHot(RewritePattern):
         except Unsupported:
             return None
 
+    def table_element_type(self, match: OneHotAccess) -> str:
+        return match.table.type.element_type
+
     def applicability(self, match: OneHotAccess, strategy: str) -> str:
         return gather_applicability(match, strategy)
 

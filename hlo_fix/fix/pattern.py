@@ -5,6 +5,12 @@ rewrite needs (None when it cannot); `applicability` says whether the rewrite co
 input ("safe") or only for the inputs the rule's explanation names ("unsafe", ruff's `--unsafe-fixes`);
 `rewrite` emits the new ops through a `Rewriter`. Matching is pure and cheap: `hlo-fix lint` runs it for every
 finding to tell users which ones `hlo-fix fix` can fix.
+
+The one-hot rewrites pick the selected value in one of two ways: `dot` (a `dot_general`, exact for finite values
+and integers; NaN/Inf elsewhere in a row and -0.0 change) or `select` (select + an integer reduce of the bits,
+exact for every value). `auto`, the default, applies the exact form wherever `dot` is not exact: `dot` for integer
+and boolean tables or when unsafe fixes are enabled, `select` otherwise. So plain `hlo-fix fix` fixes every
+access it can rewrite exactly.
 """
 
 from __future__ import annotations
@@ -18,9 +24,23 @@ if TYPE_CHECKING:
     from hlo_fix.ir.model import Op
     from hlo_fix.lint.context import LintContext
 
-STRATEGIES = ("dot", "select")
-DEFAULT_STRATEGY = "dot"
+STRATEGIES = ("auto", "dot", "select")
+DEFAULT_STRATEGY = "auto"
 
+
+def concrete_strategy(requested: str, element_type: str | None, unsafe: bool) -> str:
+    """The strategy a rewrite uses: `auto` becomes `dot` where that is exact or unsafe fixes are on, else `select`."""
+    if requested != "auto":
+        return requested
+    if unsafe or element_type is None or _dot_is_exact(element_type):
+        return "dot"
+    return "select"
+
+
+def _dot_is_exact(element_type: str) -> bool:
+    from hlo_fix.fix.values import integer_range
+
+    return integer_range(element_type) is not None
 
 class RewritePattern:
     code: ClassVar[str]
@@ -28,6 +48,10 @@ class RewritePattern:
 
     def match(self, ctx: "LintContext", op: "Op") -> Any | None:
         raise NotImplementedError
+
+    def table_element_type(self, match: Any) -> str | None:
+        """The element type of the table a one-hot rewrite selects from (None: the strategy does not matter)."""
+        return None
 
     def applicability(self, match: Any, strategy: str) -> Applicability:
         raise NotImplementedError

@@ -82,6 +82,9 @@ class ScatterToOneHot(RewritePattern):
         found = ScatterMatch(access, kind, update_first, splat, distinct)
         return found if found.form is not None else None
 
+    def table_element_type(self, match: ScatterMatch) -> str:
+        return match.access.table.type.element_type
+
     def applicability(self, match: ScatterMatch, strategy: str) -> str:
         form = match.form
         if form in ("splat", "fold"):

@@ -44,28 +44,31 @@ class RowIotaGather(Rule):
     `jnp.take_along_axis(x, idx, axis=1)`, which lowers without an iota.
 
     ## Fix safety
-    `hlo-fix fix` clamps the index to `[0, E-1]` first, as gather clamps its start indices, so every index value
-    (past either end, negative after normalization) reads what the gather read. The contraction depends on
-    `--gather-strategy`:
+    Safe: plain `hlo-fix fix` applies it. The rewrite clamps the index to `[0, E-1]` first, as gather clamps its
+    start indices, so every index value (past either end, negative after normalization) reads what the gather
+    read. How the one-hot picks the value is `--gather-strategy`:
 
-    - `dot` (the default): `dot_general` with `precision = [HIGHEST, HIGHEST]`. Unsafe for float tables: a NaN
-      or Inf anywhere else in the row turns the result into NaN (`0 * Inf`), and a selected `-0.0` comes back as
-      `+0.0`. Finite values are exact. Applied only with `--unsafe-fixes`.
+    - `auto` (the default): `select` for float tables, `dot` for integer and boolean tables (exact either way)
+      and whenever unsafe fixes are enabled. Plain `fix` therefore always applies an exact rewrite.
     - `select`: `select(one_hot, bits(x), 0)` and an integer `reduce add` over E of the values' bits
-      (`bitcast_convert`), which returns the one selected entry's bits. Safe: bit-identical for every value,
-      `-0.0`, Inf and NaN payloads included, whatever order the backend reduces in.
+      (`bitcast_convert`), which returns the one selected entry's bits. Bit-identical for every value, `-0.0`,
+      Inf and NaN payloads included, whatever order the backend reduces in.
+    - `dot`: `dot_general` with `precision = [HIGHEST, HIGHEST]`, the form a matmul backend runs fastest.
+      Unsafe for float tables: a NaN or Inf anywhere else in the row turns the result into NaN (`0 * Inf`), and
+      a selected `-0.0` comes back as `+0.0`; finite values are exact. Applied to floats only with
+      `--unsafe-fixes` (which `auto` then picks).
 
-    Integer tables are exact with either strategy (safe). Whole slices along dims the index does not address
-    (an embedding row from `[B, E, D]`) come along. A gather the rewrite does not cover (partial slices, several
-    data components, an index vector not built by a concatenate, a row iota that is offset or scaled, shapes
-    that do not line up) has no automatic fix.
+    Whole slices along dims the index does not address (an embedding row from `[B, E, D]`) come along. A gather
+    the rewrite does not cover (partial slices, several data components, an index vector not built by a
+    concatenate, a row iota that is offset or scaled, shapes that do not line up) has no automatic fix.
+    `extend-safe-fixes`, `extend-unsafe-fixes` and `unfixable` change this per rule, as in ruff.
     """
 
     code = "HF002"
     name = "row-iota-gather"
     severity = "error"
     summary = "gather whose index concatenates an iota over a batch dimension with data indices"
-    fix_applicability = "unsafe"
+    fix_applicability = "safe"
 
     def check(self, ctx) -> Iterator[Finding]:
         return row_iota_findings(

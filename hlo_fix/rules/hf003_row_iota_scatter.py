@@ -40,15 +40,17 @@ class RowIotaScatter(Rule):
     contraction of the updates (`einsum`).
 
     ## Fix safety
-    `hlo-fix fix` builds the one-hot mask without clamping: scatter skips an out-of-range index, and such an index
+    Safe: plain `hlo-fix fix` applies it, except the one fallback named last below. It builds the one-hot mask
+    without clamping: scatter skips an out-of-range index, and such an index
     matches no position of the mask either. XLA applies repeated indices in index order (the last `set` wins,
     `add`s accumulate in order; StableHLO leaves the order to the implementation), and each rewrite keeps that:
 
     - `set` with a splat constant (`.set(1.0)`, `scatter_(1, idx, 1)`): `select(any over K of the mask, c,
       base)`. Safe.
     - `set` with per-element updates: the last position along K that hits each entry is found (`reduce
-      maximum`), and its update selected. Safe with `--gather-strategy select` (the update's bits are picked);
-      unsafe with `dot`, where NaN/Inf updates elsewhere in the row turn into NaN and `-0.0` into `+0.0`.
+      maximum`), and its update selected. Safe with the `select` strategy (the update's bits are picked), which
+      `auto`, the default, uses for float tables; unsafe with `dot` (chosen by `auto` under `--unsafe-fixes`),
+      where NaN/Inf updates elsewhere in the row turn into NaN and `-0.0` into `+0.0`.
     - `add` with indices that are distinct per row (the indices of a top_k): `select(hit, base +
       one-hot sum of the updates, base)`. Safe with `select` (or for integers); unsafe with `dot`.
     - `add` with possibly repeated indices: one index position at a time, `select(hit_k, acc + upd_k, acc)`, in
@@ -56,15 +58,17 @@ class RowIotaScatter(Rule):
     - `max` / `min` (`.at[...].max(v)`): as `add`, with `maximum` / `minimum` (no fix beyond K = 64 when indices
       may repeat).
 
-    Larger K with repeated indices, or several free index dims, fall back to the one-hot sum: unsafe, exact only
-    when each row's indices are distinct. Scatters of windows (`update_window_dims`) have no automatic fix.
+    Larger K with repeated indices, or several free index dims, fall back to the one-hot sum: unsafe (applied
+    only with `--unsafe-fixes`), exact only when each row's indices are distinct. Scatters of windows
+    (`update_window_dims`) have no automatic fix. `extend-safe-fixes`, `extend-unsafe-fixes` and `unfixable`
+    change this per rule, as in ruff.
     """
 
     code = "HF003"
     name = "row-iota-scatter"
     severity = "error"
     summary = "scatter whose index concatenates an iota over a batch dimension with data indices"
-    fix_applicability = "unsafe"
+    fix_applicability = "safe"
 
     def check(self, ctx) -> Iterator[Finding]:
         return row_iota_findings(

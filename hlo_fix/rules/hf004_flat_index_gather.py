@@ -39,8 +39,10 @@ class FlatIndexGather(Rule):
     Unsafe. `hlo-fix fix` undoes the flattening (the table back to its `[B, E]` source, the index back to `idx`)
     and rewrites the result as HF002 does. For columns in `[0, E)` the result is bit-identical, but the flat form
     reads a neighbouring row for a column outside that range (`b * E + E` is row `b + 1`), which a per-row
-    one-hot cannot do: it clamps the column to its own row instead. With `--gather-strategy dot` a NaN or Inf
-    elsewhere in the row also shows up as NaN (see HF002). Only rank-2 tables are rewritten, and only gathers.
+    one-hot cannot do: it clamps the column to its own row instead. So it is applied only with `--unsafe-fixes`
+    (or `extend-safe-fixes = ["HF004"]` for a model whose columns are always in range), and then with the `dot`
+    strategy unless `--gather-strategy select` is given: a NaN or Inf elsewhere in the row also shows up as NaN
+    (see HF002). Only rank-2 tables are rewritten, and only gathers.
     """
 
     code = "HF004"
