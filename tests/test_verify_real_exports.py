@@ -20,8 +20,14 @@ from hlo_fix.verify import verify_texts  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures" / "transformers"
 FILES = json.loads((FIXTURES / "MANIFEST.json").read_text(encoding="utf-8"))["files"]
-# Debug twins compute the same thing; one of them keeps the locations in the loop.
-HAZARDOUS = sorted(n for n, e in FILES.items() if e["hazards"] and (not e["debug"] or n.startswith("llama4")))
+# One export per model, both partitioners, both dtypes, with and without locations (the others differ only in
+# those; `make test` stays quick). Every hazardous export was measured the same way; see the report of the change.
+SAMPLE = (
+    "deepseek_v3_torchax_shardy.mlir",
+    "deepseek_v3_torchax_gspmd_bf16.mlir",
+    "glm4_moe_torchax_gspmd_debug.mlir",
+    "llama4_torchax_shardy_bf16_debug.mlir",
+)
 DEVICES = 8  # the 4x2 ("batch", "model") mesh of every export
 
 
@@ -32,8 +38,9 @@ def _fixed(name: str) -> str:
     return result.new_text
 
 
-@pytest.mark.parametrize("name", HAZARDOUS)
+@pytest.mark.parametrize("name", SAMPLE)
 def test_fixed_export_is_bit_identical_on_one_device_and_partitioned(name):
+    assert FILES[name]["hazards"]
     original = (FIXTURES / name).read_text(encoding="utf-8")
     fixed = _fixed(name)
     assert [f.code for f in lint_text(fixed, name) if f.code in ("HF002", "HF003")] == []

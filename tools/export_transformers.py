@@ -49,6 +49,13 @@ HAZARD_CALLS = (
     (".scatter_(1,", "HF003", "stablehlo.scatter"),
 )
 
+# dtype -> the (partitioner, debug info) variants exported in it: every one in f32, two in bf16 (the dtype of
+# HF005's default index float, where flat-index noise shows).
+VARIANTS = {
+    "f32": (("shardy", False), ("shardy", True), ("gspmd", False), ("gspmd", True)),
+    "bf16": (("shardy", True), ("gspmd", False)),
+}
+
 COMMON = dict(hidden_size=HIDDEN, num_hidden_layers=1, num_attention_heads=4, num_key_value_heads=4, vocab_size=64)
 
 
@@ -138,7 +145,7 @@ def _tolerate_missing_overloads() -> None:
     ops.OpOverloadPacket.__getattr__ = getattr_or_placeholder
 
 
-def build_block(model: Model):
+def build_block(model: Model, dtype: str = "f32"):
     """The MoE block with random weights (seeded), experts in `batched_mm` form (static shapes, traceable)."""
     import torch
 
@@ -151,10 +158,12 @@ def build_block(model: Model):
     with torch.no_grad():
         for parameter in block.parameters():
             parameter.normal_(0.0, 0.2)
+    if dtype == "bf16":
+        block = block.to(torch.bfloat16)
     return block, modeling
 
 
-def lower(block, *, partitioner: str, debug: bool) -> str:
+def lower(block, *, partitioner: str, debug: bool, dtype: str = "f32") -> str:
     import jax
     import jax.numpy as jnp
     import torchax
@@ -174,7 +183,7 @@ def lower(block, *, partitioner: str, debug: bool) -> str:
     jax.config.update("jax_use_shardy_partitioner", partitioner == "shardy")
     try:
         jitted = jax.jit(forward, in_shardings=(weight_shardings, tokens))
-        hidden = jax.ShapeDtypeStruct((BATCH, SEQUENCE, HIDDEN), jnp.float32)
+        hidden = jax.ShapeDtypeStruct((BATCH, SEQUENCE, HIDDEN), jnp.bfloat16 if dtype == "bf16" else jnp.float32)
         lowered = jitted.lower(jax.tree_util.tree_map(lambda w: jax.ShapeDtypeStruct(w.shape, w.dtype), weights), hidden)
         return lowered.as_text(debug_info=debug)
     finally:
@@ -270,35 +279,39 @@ def main(argv=None) -> int:
             "jax": jax.__version__,
         },
         "mesh": dict(zip(MESH_AXES, MESH_SHAPE)),
-        "input": f"hidden_states f32[{BATCH}, {SEQUENCE}, {HIDDEN}] sharded over 'batch'",
+        "input": f"hidden_states [{BATCH}, {SEQUENCE}, {HIDDEN}] (f32 or bf16) sharded over 'batch'",
         "files": {},
         "skipped": {},
     }
     for model in MODELS:
         if args.only and model.name not in args.only:
             continue
-        try:
-            block, modeling = build_block(model)
-            texts = {
-                (partitioner, debug): lower(block, partitioner=partitioner, debug=debug)
-                for partitioner in ("shardy", "gspmd")
-                for debug in (False, True)
-            }
-        except Exception as error:  # a model this transformers/torchax pair cannot build or trace
-            manifest["skipped"][model.name] = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
-            print(f"skip {model.name}: {manifest['skipped'][model.name]}", file=sys.stderr)
-            continue
-        hazards = expected_hazards(texts[("shardy", True)], hazard_lines(block, modeling))
-        for (partitioner, debug), text in texts.items():
-            name = f"{model.name}_torchax_{partitioner}{'_debug' if debug else ''}.mlir"
-            (args.out / name).write_text(text)
-            entries = []
-            for hazard in hazards:
-                lines = op_lines(text, hazard["op"])
-                entries.append({**hazard, "line": lines[hazard["ordinal"]]})
-            manifest["files"][name] = {"model": model.name, "exporter": "torchax", "partitioner": partitioner,
-                                       "debug": debug, "hazards": entries}
-            print(f"{name}: {len(text)} bytes, hazards {[(h['rule'], h['line']) for h in entries]}")
+        for dtype, variants in VARIANTS.items():
+            try:
+                block, modeling = build_block(model, dtype)
+                texts = {
+                    (partitioner, debug): lower(block, partitioner=partitioner, debug=debug, dtype=dtype)
+                    for partitioner, debug in variants
+                }
+                # Ops are located from a debug export; every variant of one dtype lowers to the same ops.
+                located = texts.get(("shardy", True)) or lower(block, partitioner="shardy", debug=True, dtype=dtype)
+            except Exception as error:  # a model this transformers/torchax pair cannot build or trace
+                key = f"{model.name} {dtype}"
+                manifest["skipped"][key] = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
+                print(f"skip {key}: {manifest['skipped'][key]}", file=sys.stderr)
+                continue
+            hazards = expected_hazards(located, hazard_lines(block, modeling))
+            for (partitioner, debug), text in texts.items():
+                suffix = ("" if dtype == "f32" else f"_{dtype}") + ("_debug" if debug else "")
+                name = f"{model.name}_torchax_{partitioner}{suffix}.mlir"
+                (args.out / name).write_text(text)
+                entries = []
+                for hazard in hazards:
+                    lines = op_lines(text, hazard["op"])
+                    entries.append({**hazard, "line": lines[hazard["ordinal"]]})
+                manifest["files"][name] = {"model": model.name, "exporter": "torchax", "partitioner": partitioner,
+                                           "dtype": dtype, "debug": debug, "hazards": entries}
+                print(f"{name}: {len(text)} bytes, hazards {[(h['rule'], h['line']) for h in entries]}")
     (args.out / "MANIFEST.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return 0
 
