@@ -41,6 +41,8 @@ def constant_iota_dim(op: "Op") -> int | None:
     if prod(shape) > MAX_ELEMENTS or max(shape) < 2:
         return None
     key = op_key(op)
+    if "dense<[" not in key and 'dense<"0x' not in key:
+        return None  # a splat (`dense<0>`) counts along no dim
     if key not in _DIMS:
         values = dense_integers(key, found.element_type, prod(shape))
         _DIMS[key] = None if values is None else iota_dim_of(values, shape)
