@@ -116,3 +116,20 @@ def test_barrier_links_each_operand_to_its_own_result_only():
         "tensor<8x4xi32> {sdy.sharding = #sdy.sharding<@mesh, [{}, {}]>}", f"tensor<8x4xi32> {ROW_SHARDED}"
     )
     assert lint(sharded_result) == [("HF001", "error")]
+
+
+def test_an_iota_constrained_replicated_is_already_fixed():
+    """Explicit-mesh JAX constrains every `jnp.arange` replicated right away: HF001's own fix, so no HF001."""
+    def module(after_iota: str, use: str) -> str:
+        return f"""module {{
+  {MESH}
+  func.func @main(%arg0: tensor<8x4xi32> {ROW_SHARDED}) -> (tensor<8x4xi32> {ROW_SHARDED}) {{
+    %i = stablehlo.iota dim = 0 : tensor<8x4xi32>
+    {after_iota}
+    %s = stablehlo.add {use}, %arg0 : tensor<8x4xi32>
+    return %s : tensor<8x4xi32>
+  }}
+}}
+"""
+    assert lint(module("", "%i")) == [("HF001", "error")]
+    assert lint(module('%r = sdy.sharding_constraint %i <@mesh, [{}, {}]> : tensor<8x4xi32>', "%r")) == []

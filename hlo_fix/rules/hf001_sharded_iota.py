@@ -18,7 +18,10 @@ class ShardedIota(Rule):
     Flags a `stablehlo.iota` whose `iota_dimension` is sharded over the device mesh, as found by propagating the
     module's shardings (Shardy `sdy.sharding`, GSPMD `mhlo.sharding`, sharding constraints) along the dataflow:
     e.g. positions for a causal mask over a sequence-sharded activation. Iotas that HF002-HF004 already report
-    (row iotas of gathers and scatters) and iotas inside manual computations (shard_map) are not reported here.
+    (row iotas of gathers and scatters) and iotas inside manual computations (shard_map) are not reported here,
+    nor is an iota whose result a closed replicated constraint follows: explicit-mesh JAX (`jax.make_mesh`'s
+    default axes) writes `sdy.sharding_constraint %iota <@mesh, [{}]>` after every `jnp.arange`, which is this
+    rule's fix already.
 
     ## Why is this bad?
     An iota's values depend on the global position. Backends that localize it by shrinking its shape (tt-mlir did,
