@@ -25,6 +25,7 @@ from hlo_fix.fix.onehot_emit import column_value, is_integer, one_hot_mask
 from hlo_fix.fix.pattern import RewritePattern
 from hlo_fix.fix.values import constant_origin, integer_range, shape_of
 from hlo_fix.ir.idioms import normalized_source
+from hlo_fix.sharding.annotations import see_through
 
 if TYPE_CHECKING:
     from hlo_fix.ir.model import Op, Value
@@ -184,7 +185,7 @@ def splat_constant(updates: "Value") -> "Value | str | None":
 
 def distinct_rows(access: OneHotAccess) -> bool:
     """The column is a top_k's index output whose last dim is the only free index dim, so the indices of one
-    row are distinct (seen through converts wide enough for them and jnp's normalization)."""
+    row are distinct (seen through converts wide enough for them, jnp's normalization and sharding annotations)."""
     if access.free_dims != [len(access.batch_shape) - 1]:
         return False
     value = access.column
@@ -193,6 +194,7 @@ def distinct_rows(access: OneHotAccess) -> bool:
     for _ in range(8):
         if value is None or value.owner is None or value.is_block_argument:
             return False
+        value = see_through(value)  # explicit-mesh JAX constrains top_k's indices
         op = value.owner
         if op.name == "stablehlo.convert":
             held = integer_range(value.type.element_type)
