@@ -4,8 +4,10 @@ Like against like: the rewritten module on one device is compared with the origi
 `spmd=N`, the rewritten module partitioned over N CPU devices (its own shardings) with the original partitioned
 over N (its own shardings). A rewrite that is right on one device can still be wrong once its iotas and gathers
 are sharded, and a partitioned float matmul rounds differently from an unpartitioned one, so comparing across
-device counts would report rounding, not the rewrite. (Modules with manual shard_map regions only compile
-partitioned; see `_compile_pairs`.) Sizes and device counts are checked before anything is allocated (`limits`),
+device counts would report rounding, not the rewrite. A partitioned run that differs from the partitioned
+original but equals the original on one device bit for bit passes too, and says so: there partitioning
+reassociated the original's float sums (a scatter-add's duplicates), not the rewrite's. (Modules with manual
+shard_map regions only compile partitioned; see `_compile_pairs`.) Sizes and device counts are checked before anything is allocated (`limits`),
 and every run has a time limit.
 jax is imported lazily (here and in the modules this one calls) so `import hlo_fix` stays jax-free.
 """
