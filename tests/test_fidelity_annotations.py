@@ -82,8 +82,11 @@ def row_gather(row_plumbing: str, data_plumbing: str = "%d = stablehlo.reshape %
         '    %t = stablehlo.custom_call @SPMDShardToFullShape(%s) {mhlo.sharding = "{devices=[4]<=[4]}"} : '
         "(tensor<2xi32>) -> tensor<8xi32>\n"
         "    %r = stablehlo.broadcast_in_dim %t, dims = [0] : (tensor<8xi32>) -> tensor<8x2x1xi32>",
+        '%s = stablehlo.custom_call @xla.sdy.FuncResultSharding(%i) {mhlo.frontend_attributes = {xla.sdy.sharding = '
+        '"#sdy.sharding_per_value<[<@mesh, [{}]>]>"}} : (tensor<8xi32>) -> tensor<8xi32>\n'
+        "    %r = stablehlo.broadcast_in_dim %s, dims = [0] : (tensor<8xi32>) -> tensor<8x2x1xi32>",
     ],
-    ids=["reshard", "generic-sharding-custom-call", "constraint", "barrier", "manual-round-trip"],
+    ids=["reshard", "generic-sharding-custom-call", "constraint", "barrier", "manual-round-trip", "func-result-sharding"],
 )
 def test_row_iota_behind_an_annotation_is_an_error(plumbing):
     assert ("HF002", "error") in lint(row_gather(plumbing))

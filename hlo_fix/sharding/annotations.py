@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 ANNOTATION_OPS = frozenset({"sdy.sharding_constraint", "sdy.reshard"})
 BARRIER = "stablehlo.optimization_barrier"
 SHARDING_TARGET = "Sharding"
+# Custom calls that return their operand with a sharding attached: GSPMD's `@Sharding`, the PyTorch/XLA spelling
+# legalized to it, and the function-result annotations of XLA's Shardy round trip.
+SAME_VALUE_TARGETS = frozenset(
+    {SHARDING_TARGET, "sharding.tensor_annotate", "xla.sdy.FuncResultSharding", "local_xla.sdy.FuncResultSharding"}
+)
 TO_SHARD = "SPMDFullToShardShape"
 TO_FULL = "SPMDShardToFullShape"
 
@@ -37,7 +42,7 @@ def custom_call_target(op: "Op") -> str | None:
 
 def is_annotation(op: "Op") -> bool:
     """A same-shape op whose one result is its first operand, with a sharding attached."""
-    return op.name in ANNOTATION_OPS or custom_call_target(op) == SHARDING_TARGET
+    return op.name in ANNOTATION_OPS or custom_call_target(op) in SAME_VALUE_TARGETS
 
 
 def forwarded(value: "Value") -> "Value | None":

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from hlo_fix.ir.attributes import parse_int_pair, parse_ints, parse_struct
 from hlo_fix.ir.shapes import reshape_groups
-from hlo_fix.sharding.annotations import BARRIER, SHARDING_TARGET, TO_FULL, TO_SHARD, custom_call_target
+from hlo_fix.sharding.annotations import BARRIER, SAME_VALUE_TARGETS, TO_FULL, TO_SHARD, custom_call_target
 
 if TYPE_CHECKING:
     from hlo_fix.ir.model import Op, Value
@@ -36,7 +36,7 @@ _OPAQUE = frozenset(
         "sdy.mesh",
     }
 )
-_DIM_KEEPING_CALLS = frozenset({SHARDING_TARGET, TO_SHARD, TO_FULL})
+_DIM_KEEPING_CALLS = SAME_VALUE_TARGETS | {TO_SHARD, TO_FULL}
 # A composite runs its `decomposition = @f` like a call.
 _CALLS = frozenset({"call", "func.call", "stablehlo.composite"})
 _RETURNS = frozenset({"return", "func.return", "stablehlo.return", "sdy.return"})
