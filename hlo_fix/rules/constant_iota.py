@@ -52,10 +52,8 @@ def constant_iota_dim(op: "Op") -> int | None:
 def dense_integers(text: str, element_type: str, count: int) -> list[int] | None:
     """The elements of the op's `dense<...>` payload in row-major order (a splat repeated), or None."""
     tokens = tokenize(text, strict=False)
-    start = next(
-        (i for i, t in enumerate(tokens[:-1]) if t.type == "BARE_ID" and t.value == "dense" and tokens[i + 1].type == "LESSTHAN"),
-        None,
-    )
+    opens = (i for i, t in enumerate(tokens[:-1]) if t.type == "BARE_ID" and t.value == "dense")
+    start = next((i for i in opens if tokens[i + 1].type == "LESSTHAN"), None)
     if start is None:
         return None
     values: list[int] = []

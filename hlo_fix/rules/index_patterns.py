@@ -4,7 +4,8 @@ batch dimension (a "row iota"), which are data, and whether a flat `row * E + co
 Exporters wrap both parts in plumbing that changes no value: converts, size-1 reshapes, broadcasts, jnp's
 negative-index normalization `select(x < 0, x + n, x)`, and the sharding annotations explicit-mesh programs put on
 every value (`hlo_fix.sharding.annotations`). A constant equal to an iota is a row iota too: torch_xla prints
-`torch.arange(B)` as `dense<[0, 1, ...]>`. The tracer sees through all of it and follows each dimension, so it can tell an iota over the batch axis (the hazard) from an iota over the expert axis (harmless).
+`torch.arange(B)` as `dense<[0, 1, ...]>`. The tracer sees through all of it and follows each dimension, so it
+can tell an iota over the batch axis (the hazard) from an iota over the expert axis (harmless).
 """
 
 from __future__ import annotations

@@ -86,7 +86,9 @@ def _row_dim_of_result(access: IndexedAccess, term: IotaTerm, operand_dim: int, 
     offset = set(gather_numbers(op).get("offset_dims", []))
     batch_dims = [d for d in range(len(result_shape)) if d not in offset]
     position = term.dim if term.dim < access.index_vector_dim else term.dim - 1
-    return _declared_dim(op.results[0], batch_dims[position], sharding) if position < len(batch_dims) else REPLICATED_DIM
+    if position >= len(batch_dims):
+        return REPLICATED_DIM
+    return _declared_dim(op.results[0], batch_dims[position], sharding)
 
 
 def _declared_dim(value, dim: int, sharding) -> DimSharding:
