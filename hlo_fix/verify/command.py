@@ -40,6 +40,9 @@ from hlo_fix.verify.api import DEFAULT_TIMEOUT
 )
 def verify_command(original, rewritten, seeds, spmd, entry, index_range, no_edges, timeout):
     """Check that REWRITTEN computes bit for bit what ORIGINAL computes, on XLA CPU."""
+    # XLA's C++ warnings (e.g. GSPMD's deprecation notice) would bury the report; errors still show. Set before
+    # jax is first imported, which reads it once.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     missing = _missing_dependency()
     if missing is not None:
         click.echo(
@@ -49,9 +52,6 @@ def verify_command(original, rewritten, seeds, spmd, entry, index_range, no_edge
         )
         raise SystemExit(2)
     from hlo_fix.verify.api import verify_files
-
-    # XLA's C++ warnings (e.g. GSPMD's deprecation notice) would bury the report; errors still show.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
     try:
         report = verify_files(
