@@ -1,4 +1,5 @@
-"""hlo-fix on real model code: transformers' MoE blocks exported through torchax (fixtures/transformers/).
+"""hlo-fix on real model code: transformers' MoE blocks exported through torchax and PyTorch/XLA
+(fixtures/transformers/).
 
 The fixtures and their manifest come from tools/export_transformers.py, whose hazards are read off the model
 source (`.gather(1, ...)` / `.scatter_(1, ...)` on a [tokens, experts] tensor) and located in each module by
@@ -39,6 +40,7 @@ def test_manifest_covers_every_fixture_and_several_models():
     models = {entry["model"] for entry in FILES.values()}
     assert {"deepseek_v3", "glm4_moe", "llama4", "mixtral"} <= models
     assert {entry["partitioner"] for entry in FILES.values()} == {"shardy", "gspmd"}
+    assert {entry["exporter"] for entry in FILES.values()} == {"torchax", "torch_xla"}
     # Both kinds exist, or the two tests below prove nothing.
     assert HAZARDOUS and HAZARD_FREE
 

@@ -1,6 +1,6 @@
 """`hlo-fix fix --unsafe-fixes` + `verify --spmd 8` on real model code (fixtures/transformers/, transformers' MoE
-blocks through torchax): every fixed export computes the original's bits, on one device and partitioned over the
-4x2 mesh it was exported for, and a deliberately broken rewrite is still caught partitioned."""
+blocks through torchax and PyTorch/XLA): every fixed export computes the original's bits, on one device and
+partitioned over the 4x2 mesh it was exported for, and a deliberately broken rewrite is still caught partitioned."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ SAMPLE = (
     "deepseek_v3_torchax_gspmd_bf16.mlir",
     "glm4_moe_torchax_gspmd_debug.mlir",
     "llama4_torchax_shardy_bf16_debug.mlir",
+    "llama4_torchxla_gspmd.mlir",  # PyTorch/XLA's GSPMD shardings, f64 and i64 scalar arguments
 )
 DEVICES = 8  # the 4x2 ("batch", "model") mesh of every export
 

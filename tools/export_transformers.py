@@ -2,19 +2,28 @@
 
 Why: the rules must hold on model code nobody here wrote. Each block (DeepSeek-V3, GLM-4 MoE, Mixtral, Qwen2/3-MoE,
 gpt-oss, Llama4, OLMoE, GraniteMoE, where the installed transformers has it) is built from a config written in
-code (no download, random weights), run through torchax and lowered by JAX for a 4x2 ("batch", "model") mesh with
-the tokens sharded over "batch", as Shardy and as GSPMD, with and without debug locations.
+code (no download, random weights), with the tokens sharded over "batch" of a 4x2 ("batch", "model") mesh, and
+exported two ways:
 
-Optional dependencies (the `export` extra; not part of `make test`, which only reads the committed files):
-torch, transformers, torchax, jax. Install them in a venv outside the repository, for example
+* through torchax, lowered by JAX as Shardy and as GSPMD, with and without debug locations, in f32 and bf16;
+* through PyTorch/XLA 2.9 (CPU, SPMD over 8 devices: GSPMD `mhlo.sharding`s), as torch_xla prints it, and with its
+  `XLA_HLO_DEBUG=1` locations (see `stage_torch_xla` for why those go through bytecode).
 
-    python3 -m venv /work/venv-export
+Optional dependencies (not part of `make test`, which only reads the committed files), each in a venv outside the
+repository. torch-xla 2.9 pins torch 2.9, torchax wants a newer torch, so they get one venv each:
+
+    python3 -m venv /work/venv-export          # the `export` extra: torch, transformers, torchax, jax
     /work/venv-export/bin/pip install torch==2.13.0 transformers torchax 'jax==0.10.2' 'jaxlib==0.10.2'
-    /work/venv-export/bin/python tools/export_transformers.py            # writes fixtures/transformers/
+    python3 -m venv /work/venv-xla             # the `export-torch-xla` extra: torch 2.9, torch-xla 2.9
+    /work/venv-xla/bin/pip install torch==2.9.0 torch-xla==2.9.0 transformers
 
-torchax 0.0.13 names two aten overloads (`prod.dim_Dimname`, `index_copy.dimname`) that torch 2.13 dropped;
-`_tolerate_missing_overloads` lets it import. torch-xla 2.9 pins torch 2.9 (a multi-GB CUDA download here), so the
-PyTorch/XLA examples under ../shared/examples/torchxla stand in for it.
+    /work/venv-xla/bin/python tools/export_transformers.py --torch-xla-stage /tmp/xla-stage
+    /work/venv-export/bin/python tools/export_transformers.py --torch-xla /tmp/xla-stage   # writes the fixtures
+
+(Without --torch-xla the torch_xla exports are left out of the manifest.) torchax 0.0.13 names two aten overloads
+(`prod.dim_Dimname`, `index_copy.dimname`) that torch 2.13 dropped; `_tolerate_missing_overloads` lets it import.
+torchax cannot trace under an explicit-axes mesh (`jax.set_mesh` with AxisType.Explicit: `jnp.repeat` wants an
+`out_sharding`), so its exports use auto axes.
 
 The manifest (fixtures/transformers/MANIFEST.json) is the oracle the test checks hlo-fix against. Its hazards come
 from the model source, not from hlo-fix: every `torch.gather` / `scatter_` along dim 1 of a [tokens, experts]
@@ -201,12 +210,19 @@ def hazard_lines(block, modeling) -> list[tuple[str, int, str, str]]:
             lines, first = inspect.getsourcelines(cls)
         except (OSError, TypeError):
             continue
-        path = inspect.getsourcefile(cls)
+        path = site_relative(inspect.getsourcefile(cls))
         for offset, text in enumerate(lines):
             for call, rule, op in HAZARD_CALLS:
                 if call in text.replace(" ", ""):
                     found.add((path, first + offset, rule, op))
     return sorted(found)
+
+
+def site_relative(path: str) -> str:
+    """`transformers/models/x/modeling_x.py` out of a path into any venv's site-packages (the two exporters run
+    in different venvs), else the path as it is."""
+    marker = "site-packages/"
+    return path[path.rindex(marker) + len(marker) :] if marker in path else path
 
 
 def located_ops(debug_text: str) -> list[tuple[str, str]]:
@@ -234,7 +250,7 @@ def expected_hazards(debug_text: str, hazards) -> list[dict]:
     ops = located_ops(debug_text)
     expected = []
     for path, line, rule, op_name in hazards:
-        needle = f'"{path}":{line}:'
+        needle = f'{path}":{line}:'
         ordinal = -1
         for name, location in ops:
             if name != op_name:
@@ -257,11 +273,104 @@ def op_lines(text: str, op_name: str) -> list[int]:
     return lines
 
 
+def stage_torch_xla(staging: Path, only) -> None:
+    """Under torch-xla (its own venv): run each block on 8 CPU devices with SPMD, tokens sharded over "batch" of a
+    4x2 mesh, and keep what PyTorch/XLA prints, twice: as text (`get_stablehlo`, no locations), and as bytecode
+    with `XLA_HLO_DEBUG=1` locations. With that flag torch_xla prints its text in MLIR's *pretty* debug form
+    (`#loc1 = /path.py:3:0`, call sites split over lines), which no MLIR parser reads back; its bytecode carries
+    the same locations in a form jaxlib prints as ordinary `loc(...)` text (`import_torch_xla`)."""
+    import subprocess
+
+    staging.mkdir(parents=True, exist_ok=True)
+    for debug in ("0", "1"):
+        env = dict(os.environ, PJRT_DEVICE="CPU", CPU_NUM_DEVICES="8", XLA_HLO_DEBUG=debug)
+        command = [sys.executable, __file__, "--torch-xla-run", str(staging), "--debug-info", debug]
+        subprocess.run(command + (["--only", *only] if only else []), env=env, check=True)
+
+
+def run_torch_xla(staging: Path, debug: bool, only) -> None:
+    import numpy as np
+    import torch
+    import torch_xla
+    import torch_xla.core.xla_model as xm
+    import torch_xla.distributed.spmd as xs
+    import torch_xla.runtime as xr
+
+    xr.use_spmd()
+    devices = xr.global_runtime_device_count()
+    mesh = xs.Mesh(np.arange(devices), MESH_SHAPE, MESH_AXES)
+    hazards = {}
+    for model in MODELS:
+        if only and model.name not in only:
+            continue
+        try:
+            block, modeling = build_block(model)
+            block = block.to(torch_xla.device())
+            torch.manual_seed(0)
+            hidden = torch.randn(BATCH, SEQUENCE, HIDDEN).to(torch_xla.device())
+            xs.mark_sharding(hidden, mesh, ("batch", None, None))
+            out = block(hidden)
+            outs = list(out) if isinstance(out, tuple) else [out]
+            if debug:
+                (staging / f"{model.name}.mlirbc").write_bytes(xm.get_stablehlo_bytecode(outs))
+            else:
+                (staging / f"{model.name}.mlir").write_text(xm.get_stablehlo(outs))
+            hazards[model.name] = hazard_lines(block, modeling)
+        except Exception as error:  # a block this torch_xla cannot run
+            hazards[model.name] = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
+    versions = {"torch": torch.__version__, "torch_xla": torch_xla.__version__}
+    (staging / "hazards.json").write_text(json.dumps({"versions": versions, "hazards": hazards}, indent=2))
+
+
+def import_torch_xla(staging: Path, out: Path, manifest: dict) -> None:
+    """The staged torch_xla exports into fixtures: the text as torch_xla printed it, and the bytecode printed
+    with its locations by jaxlib (`_debug`); hazards located as for torchax."""
+    from jax._src.interpreters import mlir
+    from jaxlib.mlir._mlir_libs import _stablehlo as stablehlo
+
+    staged = json.loads((staging / "hazards.json").read_text())
+    manifest["versions"].update(staged["versions"])
+    for model_name, calls in staged["hazards"].items():
+        if isinstance(calls, str):
+            manifest["skipped"][f"{model_name} torch_xla"] = calls
+            continue
+        context = mlir.make_ir_context()
+        with context:
+            module = stablehlo.deserialize_portable_artifact(context, (staging / f"{model_name}.mlirbc").read_bytes())
+        texts = {
+            False: (staging / f"{model_name}.mlir").read_text(),
+            True: module.operation.get_asm(enable_debug_info=True),
+        }
+        hazards = expected_hazards(texts[True], [tuple(call) for call in calls])
+        for debug, text in texts.items():
+            name = f"{model_name}_torchxla_gspmd{'_debug' if debug else ''}.mlir"
+            write_fixture(out, manifest, name, text, hazards,
+                          model=model_name, exporter="torch_xla", partitioner="gspmd", dtype="f32", debug=debug)
+
+
+def write_fixture(out: Path, manifest: dict, name: str, text: str, hazards: list[dict], **facts) -> None:
+    (out / name).write_text(text)
+    entries = [{**hazard, "line": op_lines(text, hazard["op"])[hazard["ordinal"]]} for hazard in hazards]
+    manifest["files"][name] = {**facts, "hazards": entries}
+    print(f"{name}: {len(text)} bytes, hazards {[(h['rule'], h['line']) for h in entries]}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--only", nargs="*", help="model names to export (default: all available)")
+    parser.add_argument("--torch-xla-stage", type=Path, metavar="DIR",
+                        help="under torch-xla: export every block into DIR (then run without it, with --torch-xla)")
+    parser.add_argument("--torch-xla", type=Path, metavar="DIR", help="also write the torch_xla exports staged in DIR")
+    parser.add_argument("--torch-xla-run", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--debug-info", default="0", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.torch_xla_stage:
+        stage_torch_xla(args.torch_xla_stage, args.only)
+        return 0
+    if args.torch_xla_run:
+        run_torch_xla(args.torch_xla_run, args.debug_info == "1", args.only)
+        return 0
 
     _tolerate_missing_overloads()
     import jax
@@ -303,15 +412,10 @@ def main(argv=None) -> int:
             hazards = expected_hazards(located, hazard_lines(block, modeling))
             for (partitioner, debug), text in texts.items():
                 suffix = ("" if dtype == "f32" else f"_{dtype}") + ("_debug" if debug else "")
-                name = f"{model.name}_torchax_{partitioner}{suffix}.mlir"
-                (args.out / name).write_text(text)
-                entries = []
-                for hazard in hazards:
-                    lines = op_lines(text, hazard["op"])
-                    entries.append({**hazard, "line": lines[hazard["ordinal"]]})
-                manifest["files"][name] = {"model": model.name, "exporter": "torchax", "partitioner": partitioner,
-                                           "dtype": dtype, "debug": debug, "hazards": entries}
-                print(f"{name}: {len(text)} bytes, hazards {[(h['rule'], h['line']) for h in entries]}")
+                write_fixture(args.out, manifest, f"{model.name}_torchax_{partitioner}{suffix}.mlir", text, hazards,
+                              model=model.name, exporter="torchax", partitioner=partitioner, dtype=dtype, debug=debug)
+    if args.torch_xla:
+        import_torch_xla(args.torch_xla, args.out, manifest)
     (args.out / "MANIFEST.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return 0
 
