@@ -9,6 +9,8 @@ jaxlib's parser, not by hlo-fix. Pure hlo-fix here: no torch, no jax.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -68,3 +70,29 @@ def test_source_names_the_model_line_not_the_framework(name):
             pytest.skip(f"{hazard['rule']} at line {hazard['line']} is not found (covered above)")
         assert finding.source is not None
         assert f"{Path(finding.source.file).name}:{finding.source.line}" == hazard["source"]
+
+
+UNPARSEABLE = sorted(MANIFEST.get("unparseable", {}))
+
+
+@pytest.mark.parametrize("name", UNPARSEABLE)
+def test_torch_xla_pretty_debug_text_is_one_located_error(name):
+    """torch_xla's `XLA_HLO_DEBUG=1` text is MLIR's pretty debug form (`#loc1 = /path.py:3:0`, call sites over two
+    lines): bad input, so one `path:line:col: error:` line and exit 2."""
+    path = (FIXTURES / name).relative_to(FIXTURES.parents[1])
+    run = subprocess.run(
+        [sys.executable, "-m", "hlo_fix", "lint", str(path)], capture_output=True, text=True, cwd=FIXTURES.parents[1]
+    )
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    lines = (run.stdout + run.stderr).strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"{path}:") and ": error: " in lines[0]
+
+
+@pytest.mark.parametrize("name", UNPARSEABLE)
+def test_jaxlib_rejects_the_pretty_debug_text_too(name):
+    pytest.importorskip("jax")
+    from jax._src.interpreters import mlir
+    from jax._src.lib.mlir import ir
+
+    with pytest.raises(ir.MLIRError):
+        ir.Module.parse((FIXTURES / name).read_text(encoding="utf-8"), context=mlir.make_ir_context())
