@@ -94,10 +94,16 @@ def label_length(peek: Peek) -> int | None:
 
 def starts_region(first: tuple[str, str], second: tuple[str, str]) -> bool:
     """Whether a `{` followed by these two tokens opens a region (else an attribute dictionary): a region
-    starts with an op or a block label, a dictionary with `key =`, a unit attribute or `}`."""
+    starts with an op or a block label, a dictionary with `key =`, a unit attribute or `}`. A lone name before
+    `}` or `,` is a unit attribute, unless it is a terminator that ends a region by itself (`{ func.return }`)."""
     kind, value = first
     if kind in _OP_STARTS:
         return True
     if kind != "BARE_ID":
         return False
-    return value in BARE_OP_NAMES or second[0] not in ("COMMA", "RBRACE")
+    if value in BARE_OP_NAMES or second[0] not in ("COMMA", "RBRACE"):
+        return True
+    return value.rpartition(".")[2] in _TERMINATORS and "." in value
+
+
+_TERMINATORS = frozenset({"return", "yield"})

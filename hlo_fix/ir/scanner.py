@@ -26,7 +26,6 @@ from hlo_fix.ir.dialects import check_dialects
 from hlo_fix.ir.grammar import terminal_patterns
 from hlo_fix.ir.layout import (
     BARE_OP_NAMES,
-    is_op_name,
     label_length,
     may_end_after,
     result_list_length,
@@ -34,7 +33,10 @@ from hlo_fix.ir.layout import (
     statement_kind,
 )
 from hlo_fix.ir.model import Module, Op, Region, Value
-from hlo_fix.ir.tokens import CLOSERS, OPENERS, Cursor
+from hlo_fix.ir.tokens import CLOSERS, OPENERS, Cursor, tokenize
+
+
+_NO_END = 1 << 62  # an end position past any text
 
 
 class _Lexicon:
@@ -51,17 +53,18 @@ class _Lexicon:
         self.result = re.compile(rf"({value})(?::([0-9]+))?")
         self.use = re.compile(value)
         self.string = re.compile(string)
-        # What makes a line more than one plain op, looked for after its head (strings blanked): a `{` that is
-        # not a dictionary's, a block reference, a value defined (`%1 =`, `%arg0:`), an op name.
-        outside_token = r"(?<![A-Za-z0-9_$.\-%#!@^\"])"
-        bare_ops = "|".join(sorted(BARE_OP_NAMES))
-        self.not_one_op = re.compile(
-            rf"\{{(?!\s*(?:\}}|\"\"\s*[^\s(]|{t['ATTR_KEY']}))"
-            rf"|\^"
-            rf"|{value}(?::[0-9]+)?[ \t]*=(?![=>])|{value}:(?![:0-9])|\([ \t]*{value}[ \t]*:(?!:)"
-            rf"|{outside_token}(?=[A-Za-z_][A-Za-z0-9_$]*\.)(?>{bare})(?!\s*=)"
-            rf"|{outside_token}(?:{bare_ops})(?![A-Za-z0-9_$.\-])"
-        )
+        # What makes a line more than one plain op, looked for after its head (strings blanked): a `{` that opens
+        # a region, a block reference `^`, or an op name (dotted, default-dialect or generic) after the head (but
+        # `applies stablehlo.add`). Definitions in a header (`%iterArg = %init`, `%arg0: type`) need no test
+        # here: they only matter where a region opens, and `open_region` takes them back from the uses then.
+        self.region_brace = re.compile(rf"\{{(?!\s*(?:\}}|\"\"\s*[^\s(]|{t['ATTR_KEY']}))")
+        before_name = r"[ \t(\[{<,](?<!applies )"
+        self.dotted_name = re.compile(rf"{before_name}(?=[A-Za-z_][A-Za-z0-9_$]*\.)(?>{bare})(?!\s*=)")
+        self.bare_op = re.compile(rf"{before_name}(?:{'|'.join(sorted(BARE_OP_NAMES))})(?![A-Za-z0-9_$.\-])")
+        self.generic_name = re.compile(r'[^(\s][ \t]*""\s*\(')
+        self.definition = re.compile(rf"{value}(?::[0-9]+)?(?:[ \t]*=(?![=>])|:(?![:0-9]))")
+        # In a block label `^bb0(%a: t, %b: t):` every value reference is a definition.
+        self.label_definition = re.compile(rf"((?>{value}))[ \t]*:(?!:)")
         self.alias = re.compile(rf"({t['ATTR_REF']}|{t['TYPE_REF']})[ \t]*=[ \t]*")
         self.loc_ref = re.compile(rf"loc\(({t['ATTR_REF']})\)")
         alias_name = rf"(?:{t['ATTR_REF']}|{t['TYPE_REF']})"
@@ -73,6 +76,29 @@ class _Lexicon:
         identifier = t["ATTR_REF"][1:]  # without its `#`
         one_alias = rf"{alias_name}[ \t]*=(?:[^\n#!]|[#!](?!{identifier}\s*=))*"
         self.alias_block = re.compile(rf"(?:[ \t]*(?:{one_alias}|//[^\n]*)?(?:\n|\Z))*")
+
+    def more_than_one_op(self, text: str, pos: int, end: int = _NO_END) -> bool:
+        """Whether `text[pos:end]`, the rest of a line after an op's head (strings blanked), may hold more than
+        that op's own text. Each test is behind a substring check that rules it out for most lines: every
+        one-line op takes them."""
+        find = text.find
+        if find("^", pos, end) >= 0:
+            return True
+        if find("{", pos, end) >= 0 and self.region_brace.search(text, pos, end):
+            return True
+        if find(".", pos, end) >= 0 and self.dotted_name.search(text, pos, end):
+            return True
+        if find('""', pos, end) >= 0 and self.generic_name.search(text, pos, end):
+            return True
+        if (
+            find("return", pos, end) < 0
+            and find("call", pos, end) < 0
+            and find("constant", pos, end) < 0
+            and find("module", pos, end) < 0
+            and find("unrealized", pos, end) < 0
+        ):
+            return False  # none of BARE_OP_NAMES (each holds one of these words)
+        return self.bare_op.search(text, pos, end) is not None
 
 
 @functools.cache
@@ -187,7 +213,8 @@ class _Reader:
         self.brackets: list[str] = []
         self.can_end = True
         self.segment_start: int | None = None
-        self.header_definitions: list[str] = []
+        self.header_definitions: list[str] | None = None
+        self.header_scanned = True  # False while the line path's part of the op is not looked at for them
         # Line bookkeeping of the token path: a known (offset, line) to count newlines from.
         self.known = (0, 1)
 
@@ -254,7 +281,8 @@ class _Reader:
         self.brackets = []
         self.can_end = True
         self.segment_start = start
-        self.header_definitions = []
+        self.header_definitions = None
+        self.header_scanned = True
         return op
 
     def finish(self) -> None:
@@ -277,14 +305,39 @@ class _Reader:
         if not op.regions:
             op.regions = []
         op.regions.append(region)
+        if not self.header_scanned:
+            self.scan_header(op)
         self.frames.append(_Frame(region, *self.position(brace), self.brackets, self.header_definitions))
         # Each region of the op gets the header's definitions (stablehlo.while's `cond` and `do` both take
         # the iteration arguments).
-        for i, name in enumerate(self.header_definitions):
+        for i, name in enumerate(self.header_definitions or ()):
             region.arguments.append(self.define(Value(name, op, -1 - i)))
         self.current = None
         self.brackets = []
         self.can_end = True
+
+    def scan_header(self, op: Op) -> None:
+        """The definitions in the part of an op's own text the line path read, where every value reference was
+        taken for a use: `%x: type` inside brackets and `%x = ...`, as `read_own_token` tells them."""
+        tokens = tokenize(self.text[op.start : op.end], strict=False)
+        name_at = next((i for i, tok in enumerate(tokens) if tok.type in ("BARE_ID", "GENERIC_OP_NAME")), 0)
+        names = [
+            tok.value
+            for tok, after in zip(tokens[name_at:], tokens[name_at + 1 :])
+            if tok.type == "VALUE_REF" and (after.type == "EQUAL" or (after.type == "COLON" and tok.depth > 0))
+        ]
+        if names:
+            defined = set(names)
+            kept = []
+            for value in op.operands:
+                if value.name in defined:
+                    value.users.remove(op)
+                else:
+                    kept.append(value)
+            op.operands = kept
+            known = self.header_definitions or []
+            self.header_definitions = names + [name for name in known if name not in defined]
+        self.header_scanned = True
 
     def close_region(self, brace: int, brace_end: int) -> None:
         if len(self.frames) == 1:
@@ -301,6 +354,7 @@ class _Reader:
         self.current = op
         self.brackets = frame.brackets
         self.header_definitions = frame.header_definitions
+        self.header_scanned = True
         self.can_end = True
         self.segment_start = None
 
@@ -309,7 +363,7 @@ class _Reader:
         lx = self.lx
         module = self.module
         head_match = lx.head.match
-        not_one_op = lx.not_one_op.search
+        more_than_one_op = lx.more_than_one_op
         use_findall = lx.use.findall
         string_sub = lx.string.sub
         alias_match = lx.alias.match
@@ -344,7 +398,7 @@ class _Reader:
                 if alias is not None and delta == 0:
                     rest = line[alias.end() :]
                     rest = string_sub('""', rest) if '"' in rest else rest
-                    if not_one_op(rest) or lx.alias_definition.search(rest):
+                    if more_than_one_op(rest, 0) or lx.alias_definition.search(rest):
                         alias = None  # more than this alias on the line
                 if alias is None:
                     self.known = (start, index + 1)
@@ -358,21 +412,36 @@ class _Reader:
                 else:
                     skip_until = self.read_alias(line, index, start, indent)
                 continue
-            if settled and first == "}" and stripped.rstrip(_TRAILING_SPACE) == "}":
+            if settled and first == "}":
                 self.finish()
                 self.known = (start, index + 1)
                 self.close_region(start + indent, start + indent + 1)
+                if stripped.rstrip(_TRAILING_SPACE) == "}" or self.read_plain_rest(line, start, indent + 1):
+                    continue
+                skip_until = self.read_tokens(start + indent + 1)
                 continue
-            match = head_match(line, indent) if settled and delta == 0 and "//" not in line else None
+            if first == "^" and self.current is None and self.read_label_line(line, start, delta):
+                continue
+            match = head_match(line, indent) if settled and "//" not in line else None
             if match is not None:
                 results, generic, name = match.groups()
                 head_end = match.end()
-                tail = line[head_end:]
-                if '"' in tail:
-                    tail = string_sub('""', tail)
-                if (generic is not None or is_op_name("BARE_ID", name)) and not_one_op(tail) is None:
+                if '"' in line:
+                    tail, head_end = string_sub('""', line[head_end:]), 0
+                else:
+                    tail = line
+                region_line = None
+                if delta == 0:
+                    plain = not more_than_one_op(tail, head_end)
+                else:
+                    # A head that ends by opening a region (`func.func ... {`, `"stablehlo.scatter"(...) ({`).
+                    region_line = self.region_opening(line, start, tail, head_end, more_than_one_op)
+                    plain = region_line is not None
+                if plain and (generic is not None or "." in name or name in BARE_OP_NAMES):
                     # The common case, inlined: a whole op on one line.
-                    self.finish()
+                    current = self.current
+                    if current is not None and (current.__class__ is _Alias or current._segments is not None):
+                        self.finish()
                     name = intern(generic[1:-1] if name is None else name)
                     frame = frames[-1]
                     region = frame.region
@@ -394,9 +463,9 @@ class _Reader:
                     if line[-1] in _TRAILING_SPACE:
                         end = len(line.rstrip(_TRAILING_SPACE))
                     op.end = start + end
-                    if "%" in tail:
+                    if tail.find("%", head_end) >= 0:
                         operands = op.operands
-                        for use in use_findall(tail):
+                        for use in use_findall(tail, head_end):
                             value = scope.get(use)
                             if value is None:
                                 self.use(op, use)
@@ -405,8 +474,11 @@ class _Reader:
                             operands.append(value)
                     self.current = op
                     self.segment_start = op.start
-                    self.header_definitions = []
-                    self.can_end = _line_may_end(line, end)
+                    self.header_definitions = None
+                    self.header_scanned = False
+                    self.can_end = line[end - 1] not in _MAY_CONTINUE or _line_may_end(line, end)
+                    if region_line is not None:
+                        self.open_line_region(op, *region_line)
                     continue
             self.known = (start, index + 1)
             skip_until = self.read_tokens(start + indent)
@@ -414,6 +486,65 @@ class _Reader:
         module.ops = self.root.ops
         module.ops_by_name = dict(by_name)
         return module
+
+    def region_opening(self, line: str, start: int, tail: str, head_end: int, more_than_one_op):
+        """For a head line that ends with `{`: (brace offset, the brackets open before it, whether it opens a
+        region), or None when the line needs the token path."""
+        end = len(line.rstrip(_TRAILING_SPACE))
+        if line[end - 1] != "{":
+            return None
+        if more_than_one_op(tail, head_end, len(tail.rstrip(_TRAILING_SPACE)) - 1):
+            return None
+        brackets = _bracket_stack(line[: end - 1])
+        if brackets is None:
+            return None
+        cursor = Cursor(self.text, start + end)
+        return start + end - 1, brackets, starts_region(cursor.peek(0), cursor.peek(1))
+
+    def open_line_region(self, op: Op, brace: int, brackets: list[str], region: bool) -> None:
+        self.brackets = brackets
+        if not region:  # an attribute dictionary opens at the end of the line
+            brackets.append("LBRACE")
+            return
+        op.end = op.start + len(self.text[op.start : brace].rstrip())
+        self.open_region(op, brace, brace + 1)
+
+    def read_plain_rest(self, line: str, start: int, at: int) -> bool:
+        """The rest of a `}` line that continues the region's owner (`}) : (...) -> ...`), read without
+        tokens when it is plain: no brace, block reference, comment, definition or second op. False when the
+        token path must read it."""
+        rest = line[at:]
+        if '"' in rest:
+            rest = self.lx.string.sub(lambda m: '"' + " " * (len(m.group()) - 2) + '"', rest)
+        if "//" in rest or "{" in rest or "}" in rest or self.lx.more_than_one_op(rest, 0):
+            return False
+        if self.lx.definition.search(rest):
+            return False
+        brackets = _bracket_stack(rest, list(self.brackets))
+        if brackets is None:
+            return False
+        op = self.current
+        end = len(line.rstrip(_TRAILING_SPACE))
+        for name in self.lx.use.findall(rest):
+            self.use(op, name)
+        self.brackets[:] = brackets
+        if self.segment_start is None:
+            self.segment_start = start + at + (len(rest) - len(rest.lstrip()))
+        op.end = start + end
+        self.can_end = _line_may_end(line, end)
+        return True
+
+    def read_label_line(self, line: str, start: int, delta: int) -> bool:
+        """A block label alone on its line, `^bb0(%a: t, %b: t):`; False when the token path must read it."""
+        end = len(line.rstrip(_TRAILING_SPACE))
+        if delta != 0 or line[end - 1] != ":" or "//" in line:
+            return False
+        work = self.lx.string.sub('""', line) if '"' in line else line
+        region = self.frames[-1].region
+        for name in self.lx.label_definition.findall(work):
+            region.arguments.append(self.define(Value(name, region.owner, -1 - len(region.arguments))))
+        self.can_end = True
+        return True
 
     # -- the token path -----------------------------------------------------------------------------------
     def read_tokens(self, pos: int) -> int:
@@ -428,12 +559,12 @@ class _Reader:
             if kind == "$END":
                 return len(text) + 1
             settled = not self.brackets and self.can_end
-            if start > line_end and settled:
-                line_start = text.rfind("\n", 0, start) + 1
-                if text[line_start:start].isspace() or line_start == start:
-                    return line_start
             if settled:
-                what = statement_kind(cursor.peek)
+                if start > line_end:
+                    line_start = text.rfind("\n", 0, start) + 1
+                    if line_start == start or text[line_start:start].isspace():
+                        return line_start
+                what = statement_kind(cursor.peek) if kind in _MAY_START else None
                 if what is not None:
                     self.finish()
                     self.read_statement(what, cursor)
@@ -443,6 +574,7 @@ class _Reader:
             self.read_own_token(cursor, kind, start, end)
 
     def read_statement(self, what: str, cursor: Cursor) -> None:
+        text = self.text
         kind, start, end = cursor.token()
         if what == "close":
             cursor.take()
@@ -450,26 +582,26 @@ class _Reader:
         elif what == "op":
             results = []
             if kind == "VALUE_REF":
-                count = result_list_length(cursor.peek)
-                for _ in range(count):  # the names, their counts, the commas and the `=`
-                    token_kind, a, b = cursor.take()
+                for _ in range(result_list_length(cursor.peek)):  # the names, their counts, the commas, the `=`
+                    token_kind, a, b = cursor.token()
+                    cursor.take()
                     if token_kind == "VALUE_REF":
-                        results.append([self.text[a:b], ""])
+                        results.append([text[a:b], ""])
                     elif token_kind == "INT":
-                        results[-1][1] = self.text[a:b]
-            name_kind, a, b = cursor.take()
-            name = self.text[a:b]
+                        results[-1][1] = text[a:b]
+            name_kind, a, b = cursor.token()
+            cursor.take()
+            name = text[a:b]
             op = self.start_op(name[1:-1] if name_kind == "GENERIC_OP_NAME" else name, start)
             op.end = b
             if results:
                 self.define_results(op, results, start)
         elif what == "label":
-            count = label_length(cursor.peek)
             region = self.frames[-1].region
-            for i in range(count):
-                token_kind, a, b = cursor.token(0)
+            for _ in range(label_length(cursor.peek)):
+                token_kind, a, b = cursor.token()
                 if token_kind == "VALUE_REF" and cursor.token(1)[0] == "COLON":
-                    value = Value(self.text[a:b], region.owner, -1 - len(region.arguments))
+                    value = Value(text[a:b], region.owner, -1 - len(region.arguments))
                     region.arguments.append(self.define(value))
                 cursor.take()
             self.can_end = True
@@ -478,8 +610,7 @@ class _Reader:
                 raise self.error("an alias definition must be at the top level, outside the module", start)
             cursor.take()
             cursor.take()  # the `=`
-            value_start = cursor.token()[1]
-            self.current = _Alias(self.text[start:end], value_start)
+            self.current = _Alias(text[start:end], cursor.token()[1])
             self.brackets = []
             self.can_end = False  # a value must follow
         else:  # metadata: a `{-# ... #-}` section, kept as text between statements
@@ -489,10 +620,11 @@ class _Reader:
         """One token of the current statement's own text: brackets, uses, definitions, a region's `{`."""
         current = self.current
         brackets = self.brackets
+        can_end = True
         if kind in OPENERS:
             if (
                 kind == "LBRACE"
-                and not isinstance(current, _Alias)
+                and current.__class__ is not _Alias
                 and (not brackets or brackets[-1] not in ("LSQB", "LESSTHAN"))
                 and starts_region(cursor.peek(1), cursor.peek(2))
             ):
@@ -506,16 +638,21 @@ class _Reader:
             opener = brackets.pop()
             if OPENERS[opener] != kind:
                 raise self.error(f"unexpected {self.text[start]!r}: {_OPENER_TEXT[opener]!r} is open", start)
-        elif kind == "VALUE_REF" and not isinstance(current, _Alias):
-            name = self.text[start:end]
-            after = cursor.token(1)[0]
-            if after == "EQUAL" or (after == "COLON" and brackets):
-                self.header_definitions.append(name)
-            else:
-                self.use(current, name)
+        elif kind == "VALUE_REF":
+            if current.__class__ is not _Alias:
+                name = self.text[start:end]
+                after = cursor.token(1)[0]
+                if after == "EQUAL" or (after == "COLON" and brackets):
+                    if self.header_definitions is None:
+                        self.header_definitions = []
+                    self.header_definitions.append(name)
+                else:
+                    self.use(current, name)
+        elif kind in _CONTINUATIONS or (kind == "BARE_ID" and not may_end_after(kind, self.text[start:end])):
+            can_end = False
         if self.segment_start is None:
             self.segment_start = start
-        self.can_end = may_end_after(*cursor.peek(0))
+        self.can_end = can_end
         current.end = end
         cursor.take()
 
@@ -568,6 +705,35 @@ class _Reader:
 
 
 _OPENER_TEXT = {"LPAR": "(", "LSQB": "[", "LESSTHAN": "<", "LBRACE": "{"}
+# The kinds of token a statement can start with (`hlo_fix.ir.layout.statement_kind`), and those after which an
+# op always goes on (`may_end_after`).
+_MAY_START = frozenset(
+    {"RBRACE", "BARE_ID", "VALUE_REF", "BLOCK_REF", "ATTR_REF", "TYPE_REF", "GENERIC_OP_NAME", "FILE_METADATA"}
+)
+_CONTINUATIONS = frozenset({"COMMA", "ARROW", "COLON", "EQUAL"})
+_MAY_CONTINUE = frozenset(",:=>s")  # last characters of a line whose op may go on (`_line_may_end`)
+
+
+def _bracket_stack(text: str, stack: list[str] | None = None) -> list[str] | None:
+    """The brackets still open after `text` (strings and arrows left out), on top of `stack`; None where a
+    bracket closes what is not open."""
+    signature = signatures(text)[0]
+    if '"' in signature:
+        signature = _SIGNATURE_STRING.sub("", signature)
+    stack = [] if stack is None else stack
+    for ch in signature:
+        kind = _BRACKET_KINDS.get(ch)
+        if kind is None:
+            continue
+        if kind in OPENERS:
+            stack.append(kind)
+        elif not stack or OPENERS[stack.pop()] != kind:
+            return None
+    return stack
+
+
+_BRACKET_KINDS = {"(": "LPAR", ")": "RPAR", "[": "LSQB", "]": "RSQB", "<": "LESSTHAN", ">": "MORETHAN",
+                  "{": "LBRACE", "}": "RBRACE"}  # fmt: skip
 
 
 def _line_may_end(line: str, end: int) -> bool:

@@ -101,51 +101,96 @@ def matching_close(tokens: list[Token], open_index: int) -> int:
 
 
 _VALUED = frozenset({"BARE_ID", "VALUE_REF", "GENERIC_OP_NAME", "BLOCK_REF", "ATTR_REF", "TYPE_REF", "INT"})
-END = ("$END", "")
+_LAYOUT = frozenset({"WS", "COMMENT"})
+# A line longer than this is scanned a token at a time, so a 100 MB constant is never listed whole.
+_WINDOW = 1 << 16
+
+
+@functools.cache
+def _scanner() -> re.Pattern:
+    """The master pattern with a last resort that matches any other character, so `finditer` cannot skip one."""
+    return re.compile(_master().pattern + r"|(?P<BAD>.)", re.S)
 
 
 class Cursor:
-    """The significant tokens of a whole text from an offset on, scanned lazily with lookahead for the fast
-    reader. A token is (type, start, end); its text is sliced only for the kinds whose text decides structure,
-    so a 100 MB string constant is matched in place and never copied."""
+    """The significant tokens of a whole text from an offset on, scanned a line at a time with lookahead for the
+    fast reader. A token is (type, start, end); its text is sliced only for the kinds whose text decides
+    structure, so a 100 MB string constant is matched in place and never copied."""
 
-    __slots__ = ("text", "pos", "buffer", "_match")
+    __slots__ = ("text", "pos", "limit", "buffer", "index")
 
     def __init__(self, text: str, pos: int):
         self.text = text
-        self.pos = pos
+        self.pos = pos  # where scanning goes on
+        self.limit = pos  # the end of the line (or window) being scanned
         self.buffer: list[tuple[str, int, int]] = []
-        self._match = _master().match
+        self.index = 0  # the current token's place in the buffer
 
-    def _fill(self, count: int) -> None:
-        buffer, text, match = self.buffer, self.text, self._match
+    def _fill(self) -> None:
+        text, pos = self.text, self.pos
         size = len(text)
-        while len(buffer) < count:
-            pos = self.pos
-            if pos >= size:
-                buffer.append(("$END", size, size))
+        if self.index > 4096:
+            del self.buffer[: self.index]
+            self.index = 0
+        if pos >= size:
+            self.buffer.append(("$END", size, size))
+            return
+        end = self.limit
+        if pos >= end:
+            end = text.find("\n", pos)
+            end = size if end < 0 else end + 1
+            metadata = text.find("{-#", pos, end)
+            if metadata >= 0:  # the one token that spans lines: `{-# ... #-}`
+                close = text.find("#-}", metadata)
+                end = size if close < 0 else max(end, close + 3)
+            self.limit = end
+        if end - pos > _WINDOW:
+            self._fill_slowly(end)
+            return
+        # Matched against the whole text (not cut at `end`): a key's `=` or a generic name's `(` may be on the
+        # next line, and the terminals look ahead for them.
+        append = self.buffer.append
+        for m in _scanner().finditer(text, pos):
+            kind = m.lastgroup
+            if kind in _LAYOUT:
                 continue
+            start = m.start()
+            if start >= end:
+                break
+            if kind == "BAD":
+                raise _unexpected(text, start)
+            append((kind, start, m.end()))
+        self.pos = end
+
+    def _fill_slowly(self, end: int, count: int = 256) -> None:
+        match, text, buffer = _master().match, self.text, self.buffer
+        pos = self.pos
+        while count and pos < end:
             found = match(text, pos)
             if found is None:
-                line = text.count("\n", 0, pos) + 1
-                column = pos - (text.rfind("\n", 0, pos) + 1) + 1
-                raise ParseError(f"unexpected character {text[pos]!r}", line, column)
+                raise _unexpected(text, pos)
             kind = found.lastgroup
-            self.pos = found.end()
-            if kind != "WS" and kind != "COMMENT":
-                buffer.append((kind, pos, self.pos))
+            if kind not in _LAYOUT:
+                buffer.append((kind, pos, found.end()))
+                count -= 1
+            pos = found.end()
+        self.pos = pos
 
     def token(self, i: int = 0) -> tuple[str, int, int]:
-        if len(self.buffer) <= i:
-            self._fill(i + 1)
-        return self.buffer[i]
+        while len(self.buffer) <= self.index + i:
+            self._fill()
+        return self.buffer[self.index + i]
 
     def peek(self, i: int) -> tuple[str, str]:
         """(type, text) of the i-th token ahead; the text is empty for kinds that need none."""
         kind, start, end = self.token(i)
         return (kind, self.text[start:end]) if kind in _VALUED else (kind, "")
 
-    def take(self) -> tuple[str, int, int]:
-        if not self.buffer:
-            self._fill(1)
-        return self.buffer.pop(0)
+    def take(self) -> None:
+        self.index += 1
+
+
+def _unexpected(text: str, pos: int) -> ParseError:
+    line = text.count("\n", 0, pos) + 1
+    column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    return ParseError(f"unexpected character {text[pos]!r}", line, column)
