@@ -39,15 +39,27 @@ class Location:
     children: tuple["Location", ...] = ()
 
     def python_source(self) -> SourceLocation | None:
-        """The first frame of `frames()` outside the frameworks (see `user_frame`); with the whole chain when the
-        location has more than one frame."""
-        chain = self.frames()
-        if not chain:
+        """The first frame of `frames()` outside the frameworks (see `user_frame`), as a SourceChain that can give
+        the whole chain; a plain SourceLocation for a bare file location."""
+        innermost = self._innermost_file()
+        if innermost is None:
             return None
-        chosen = user_frame(chain)
-        if len(chain) == 1:
-            return SourceLocation(chosen.file, chosen.line, chosen.column)
-        return SourceChain(chosen.file, chosen.line, chosen.column, chain=chain)
+        if self.kind == "file":
+            return SourceLocation(innermost.file, innermost.line, innermost.column)
+        # JAX's own frames never appear (it drops them): the innermost is the user's, and the chain is not walked.
+        if frame_role(innermost.file) in USER_ROLES:
+            return SourceChain(innermost.file, innermost.line, innermost.column, location=self)
+        chosen = user_frame(self.frames())
+        return SourceChain(chosen.file, chosen.line, chosen.column, location=self)
+
+    def _innermost_file(self) -> "Location | None":
+        if self.kind == "file":
+            return self if self.file is not None and self.line is not None else None
+        for child in self.children:
+            found = child._innermost_file()
+            if found is not None:
+                return found
+        return None
 
     def frames(self) -> tuple["SourceFrame", ...]:
         """Every file frame reachable from here, innermost first (callee before caller)."""
@@ -89,10 +101,15 @@ class SourceFrame:
 
 @dataclass(frozen=True, eq=False)
 class SourceChain(SourceLocation):
-    """A finding's source that came out of a call chain: the chosen frame, plus the whole chain for JSON reports.
+    """A finding's source that came out of a call chain: the chosen frame, and the location it was chosen from, for
+    JSON reports' `chain` (unrolled only when asked: lint builds thousands of sources, reports rarely want chains).
     Equal to (and hashed as) the plain SourceLocation of the chosen frame, so the chain changes no comparison."""
 
-    chain: tuple[SourceFrame, ...] = field(default=(), repr=False)
+    location: Location | None = field(default=None, repr=False)
+
+    @property
+    def chain(self) -> tuple[SourceFrame, ...]:
+        return self.location.frames() if self.location is not None else ()
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, SourceLocation):
@@ -110,6 +127,10 @@ FRAMEWORK_PACKAGES = frozenset({"jax", "jaxlib", "torchax", "torch", "torch_xla"
 HELPER_PACKAGE, HELPER_MODELS = "transformers", "models"
 
 
+USER_ROLES = frozenset({"user", "model"})
+
+
+@functools.lru_cache(maxsize=4096)
 def frame_role(file: str) -> str:
     """`framework`, `helper` (transformers outside its models), `model` (transformers/models) or `user`."""
     directories = file.replace("\\", "/").split("/")[:-1]

@@ -16,7 +16,7 @@ from hlo_fix.lint.report import ReportContext
 def finding_json(finding: Finding) -> dict:
     data = finding.to_json()
     chain = getattr(finding.source, "chain", ())
-    if chain:
+    if len(chain) > 1:
         data["source"]["chain"] = [frame.to_json() for frame in chain]
     return data
 
