@@ -39,6 +39,7 @@ import importlib
 import inspect
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -347,7 +348,8 @@ def import_torch_xla(staging: Path, out: Path, manifest: dict) -> None:
             # What torch_xla's get_stablehlo prints under XLA_HLO_DEBUG=1: no MLIR parser reads it back.
             name = f"{PRETTY_DIR}/{model_name}_torchxla_gspmd_debug_pretty.mlir"
             (out / PRETTY_DIR).mkdir(exist_ok=True)
-            (out / name).write_text((staging / f"{model_name}.pretty.mlir").read_text())
+            pretty = (staging / f"{model_name}.pretty.mlir").read_text()
+            (out / name).write_text(re.sub(r"/\S*/site-packages/", "site-packages/", pretty).replace(f"{ROOT}/", ""))
             manifest["unparseable"] = {name: "MLIR's pretty debug-info form (torch_xla, XLA_HLO_DEBUG=1)"}
         for debug, text in texts.items():
             name = f"{model_name}_torchxla_gspmd{'_debug' if debug else ''}.mlir"
@@ -358,7 +360,16 @@ def import_torch_xla(staging: Path, out: Path, manifest: dict) -> None:
 PRETTY_SAMPLE, PRETTY_DIR = "llama4", "unparseable"
 
 
+def machine_independent(text: str) -> str:
+    """Location paths without this machine's layout: `"site-packages/torch/..."` for any venv's site-packages
+    (the two exporters run in different venvs) and `"tools/export_transformers.py"` for this script, so that a
+    regeneration elsewhere gives the same bytes. Only quoted paths in locations change; frames keep their lines."""
+    text = re.sub(r'"/[^"]*/site-packages/', '"site-packages/', text)
+    return text.replace(f'"{ROOT}/', '"')
+
+
 def write_fixture(out: Path, manifest: dict, name: str, text: str, hazards: list[dict], **facts) -> None:
+    text = machine_independent(text)
     (out / name).write_text(text)
     entries = [{**hazard, "line": op_lines(text, hazard["op"])[hazard["ordinal"]]} for hazard in hazards]
     manifest["files"][name] = {**facts, "hazards": entries}
