@@ -157,6 +157,17 @@ def test_impossible_device_counts_are_refused(tmp_path):
     with pytest.raises(PartitionCountError, match=r"mesh @mesh has 8 devices \(batch=4, model=2\); use --spmd 8"):
         verify_texts(SHARDED, SHARDED, spmd=4)
     assert verify_texts(SHARDED, SHARDED, spmd=8, seeds=1).ok
+    gspmd = _module(
+        '%arg0: tensor<8x4xf32> {mhlo.sharding = "{devices=[4,1,2]<=[8] last_tile_dim_replicate}"}, '
+        '%arg1: tensor<8x4xf32> {mhlo.sharding = "{replicated}"}) -> tensor<8x4xf32>',
+        """
+        %0 = stablehlo.multiply %arg0, %arg1 : tensor<8x4xf32>
+        return %0 : tensor<8x4xf32>
+        """,
+    )
+    with pytest.raises(PartitionCountError, match=r"tiles over 8 devices; use --spmd 8"):
+        verify_texts(gspmd, gspmd, spmd=4)
+    assert verify_texts(gspmd, gspmd, spmd=8, seeds=1).ok
 
 
 def test_a_while_that_never_ends_hits_the_time_limit(tmp_path):

@@ -43,9 +43,16 @@ def check_sizes(parsed: ParsedModule) -> None:
 
 
 def check_mesh(parsed: ParsedModule, spmd: int | None) -> None:
-    """`--spmd N` must be the device count of every Shardy mesh the module partitions over."""
+    """`--spmd N` must be the device count of every Shardy mesh the module partitions over, and of every tiled
+    GSPMD sharding it carries."""
     if spmd is None or spmd <= 1:
         return
+    for devices, sharding in parsed.gspmd_tilings().items():
+        if devices != spmd:
+            raise PartitionCountError(
+                f"--spmd {spmd} cannot partition the {parsed.label} module: its sharding {sharding} tiles over "
+                f"{devices} devices; use --spmd {devices}"
+            )
     for name, axes in parsed.meshes().items():
         devices = 1
         for _, size in axes:

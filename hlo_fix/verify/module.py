@@ -94,6 +94,36 @@ class ParsedModule:
                 found[name] = tuple((axis.name, axis.size) for axis in axes)
         return found
 
+    def gspmd_tilings(self) -> dict[int, str]:
+        """Device count -> one `mhlo.sharding` that tiles over that many devices (replicated and maximal ones
+        name no count), read by XLA's own sharding parser."""
+        from jax._src.lib import xla_client
+        from jax._src.lib.mlir import ir
+
+        found: dict[int, str] = {}
+
+        def note(attribute: Any) -> None:
+            text = ir.StringAttr(attribute).value
+            try:
+                sharding = xla_client.HloSharding.from_string(text)
+            except Exception:  # a string XLA cannot read fails the compile with its own message
+                return
+            for piece in sharding.tuple_elements() or [sharding]:
+                if piece.is_tiled():
+                    found.setdefault(piece.num_devices(), text)
+
+        for op in walk_operations(self.module.operation):
+            attributes = op.attributes
+            if "mhlo.sharding" in attributes:
+                note(attributes["mhlo.sharding"])
+            for name in ("arg_attrs", "res_attrs"):
+                if name in attributes:
+                    for entry in ir.ArrayAttr(attributes[name]):
+                        entry = ir.DictAttr(entry)
+                        if "mhlo.sharding" in entry:
+                            note(entry["mhlo.sharding"])
+        return found
+
     def functions(self) -> dict[str, Any]:
         """Every `func.func` of the module by symbol name, for following calls."""
         from jax._src.lib.mlir import ir
