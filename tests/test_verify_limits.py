@@ -46,7 +46,8 @@ SIXTY_FOUR_BIT = _module(
 )
 
 COMPLEX = _module(
-    "%arg0: tensor<4x3xcomplex<f32>>, %arg1: tensor<4xcomplex<f64>>) -> (tensor<4x3xcomplex<f32>>, tensor<4xcomplex<f64>>)",
+    "%arg0: tensor<4x3xcomplex<f32>>, %arg1: tensor<4xcomplex<f64>>)"
+    " -> (tensor<4x3xcomplex<f32>>, tensor<4xcomplex<f64>>)",
     """
     %0 = stablehlo.multiply %arg0, %arg0 : tensor<4x3xcomplex<f32>>
     %1 = stablehlo.add %arg1, %arg1 : tensor<4xcomplex<f64>>
@@ -143,7 +144,8 @@ def test_huge_intermediate_tensor_is_refused():
         """
         %0 = stablehlo.broadcast_in_dim %arg0, dims = [] : (tensor<f32>) -> tensor<65536x65536xf32>
         %z = stablehlo.constant dense<0.0> : tensor<f32>
-        %1 = stablehlo.reduce(%0 init: %z) applies stablehlo.add across dimensions = [0, 1] : (tensor<65536x65536xf32>, tensor<f32>) -> tensor<f32>
+        %1 = stablehlo.reduce(%0 init: %z) applies stablehlo.add across dimensions = [0, 1]
+          : (tensor<65536x65536xf32>, tensor<f32>) -> tensor<f32>
         return %1 : tensor<f32>
         """,
     )

@@ -194,7 +194,8 @@ def lower(block, *, partitioner: str, debug: bool, dtype: str = "f32") -> str:
     try:
         jitted = jax.jit(forward, in_shardings=(weight_shardings, tokens))
         hidden = jax.ShapeDtypeStruct((BATCH, SEQUENCE, HIDDEN), jnp.bfloat16 if dtype == "bf16" else jnp.float32)
-        lowered = jitted.lower(jax.tree_util.tree_map(lambda w: jax.ShapeDtypeStruct(w.shape, w.dtype), weights), hidden)
+        abstract_weights = jax.tree_util.tree_map(lambda w: jax.ShapeDtypeStruct(w.shape, w.dtype), weights)
+        lowered = jitted.lower(abstract_weights, hidden)
         return lowered.as_text(debug_info=debug)
     finally:
         jax.config.update("jax_use_shardy_partitioner", previous)

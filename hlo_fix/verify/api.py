@@ -7,8 +7,8 @@ are sharded, and a partitioned float matmul rounds differently from an unpartiti
 device counts would report rounding, not the rewrite. A partitioned run that differs from the partitioned
 original but equals the original on one device bit for bit passes too, and says so: there partitioning
 reassociated the original's float sums (a scatter-add's duplicates), not the rewrite's. (Modules with manual
-shard_map regions only compile partitioned; see `_compile_pairs`.) Sizes and device counts are checked before anything is allocated (`limits`),
-and every run has a time limit.
+shard_map regions only compile partitioned; see `_compile_pairs`.) Sizes and device counts are checked before
+anything is allocated (`limits`), and every run has a time limit.
 jax is imported lazily (here and in the modules this one calls) so `import hlo_fix` stays jax-free.
 """
 
