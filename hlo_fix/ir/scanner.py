@@ -37,6 +37,7 @@ from hlo_fix.ir.tokens import CLOSERS, OPENERS, Cursor, tokenize
 
 
 _NO_END = 1 << 62  # an end position past any text
+_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$")
 
 
 class _Lexicon:
@@ -62,7 +63,10 @@ class _Lexicon:
         self.dotted_name = re.compile(rf"{before_name}(?=[A-Za-z_][A-Za-z0-9_$]*\.)(?>{bare})(?!\s*=)")
         self.bare_op = re.compile(rf"{before_name}(?:{'|'.join(sorted(BARE_OP_NAMES))})(?![A-Za-z0-9_$.\-])")
         self.generic_name = re.compile(r'[^(\s][ \t]*""\s*\(')
-        self.definition = re.compile(rf"{value}(?::[0-9]+)?(?:[ \t]*=(?![=>])|:(?![:0-9]))")
+        self.dot_letter = re.compile(r"\.[A-Za-z_$]")
+        # A value reference that may be defined here: followed by `=` or `:` (a use before a signature's ` : `
+        # matches too; the tokens decide).
+        self.definition = re.compile(rf"{value}(?::[0-9]+)?[ \t]*(?:=(?![=>])|:(?![:0-9]))")
         # In a block label `^bb0(%a: t, %b: t):` every value reference is a definition.
         self.label_definition = re.compile(rf"((?>{value}))[ \t]*:(?!:)")
         self.alias = re.compile(rf"({t['ATTR_REF']}|{t['TYPE_REF']})[ \t]*=[ \t]*")
@@ -79,26 +83,31 @@ class _Lexicon:
 
     def more_than_one_op(self, text: str, pos: int, end: int = _NO_END) -> bool:
         """Whether `text[pos:end]`, the rest of a line after an op's head (strings blanked), may hold more than
-        that op's own text. Each test is behind a substring check that rules it out for most lines: every
-        one-line op takes them."""
-        find = text.find
-        if find("^", pos, end) >= 0:
+        that op's own text. Every one-line op takes this test, so each check hides behind a substring test that
+        rules it out for most lines (`in` looks at the head too, which holds none of `^ { ""`, and where it
+        holds a word of BARE_OP_NAMES, `stablehlo.constant`, the search after it decides)."""
+        if "^" in text or ("{" in text and self.region_brace.search(text, pos, end)):
             return True
-        if find("{", pos, end) >= 0 and self.region_brace.search(text, pos, end):
+        if text.find(".", pos, end) >= 0:
+            # An op name has a dot followed by a letter; look back from each such dot for the name's start.
+            for dot in self.dot_letter.finditer(text, pos, end):
+                start = dot.start()
+                while start > pos and text[start - 1] in _NAME_CHARS:
+                    start -= 1
+                if start > pos and self.dotted_name.match(text, start - 1, end):
+                    return True
+        if '""' in text and self.generic_name.search(text, pos, end):
             return True
-        if find(".", pos, end) >= 0 and self.dotted_name.search(text, pos, end):
-            return True
-        if find('""', pos, end) >= 0 and self.generic_name.search(text, pos, end):
-            return True
+        find = text.find  # each of BARE_OP_NAMES holds one of these words (`in` first: it is cheaper)
         if (
-            find("return", pos, end) < 0
-            and find("call", pos, end) < 0
-            and find("constant", pos, end) < 0
-            and find("module", pos, end) < 0
-            and find("unrealized", pos, end) < 0
+            ("return" in text and find("return", pos, end) >= 0)
+            or ("call" in text and find("call", pos, end) >= 0)
+            or ("constant" in text and find("constant", pos, end) >= 0)
+            or ("module" in text and find("module", pos, end) >= 0)
+            or ("unrealized" in text and find("unrealized", pos, end) >= 0)
         ):
-            return False  # none of BARE_OP_NAMES (each holds one of these words)
-        return self.bare_op.search(text, pos, end) is not None
+            return self.bare_op.search(text, pos, end) is not None
+        return False
 
 
 @functools.cache
@@ -319,6 +328,11 @@ class _Reader:
     def scan_header(self, op: Op) -> None:
         """The definitions in the part of an op's own text the line path read, where every value reference was
         taken for a use: `%x: type` inside brackets and `%x = ...`, as `read_own_token` tells them."""
+        results = {value.name.partition("#")[0] for value in op.results}
+        candidates = self.lx.definition.finditer(self.text, op.start, op.end)
+        if all(found.group().partition(":")[0].rstrip(" \t=") in results for found in candidates):
+            self.header_scanned = True  # nothing but the results is defined: no need to tokenize
+            return
         tokens = tokenize(self.text[op.start : op.end], strict=False)
         name_at = next((i for i, tok in enumerate(tokens) if tok.type in ("BARE_ID", "GENERIC_OP_NAME")), 0)
         names = [
