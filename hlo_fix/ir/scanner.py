@@ -768,7 +768,7 @@ def _shown(text: str, start: int, end: int) -> str:
 
 def read_module(text: str, filename: str = "<input>") -> Module:
     """Read a module (or bare top-level functions) from text; raises ParseError with line and column."""
-    if not text.strip():
+    if not text or text.isspace():  # (`strip` would copy a 100 MB module)
         raise ParseError("empty input: expected a module or a function", 1, 1, filename)
     # The reader allocates a few objects per op and frees none: the cyclic collector would only rescan them
     # (it took half the time on large modules). Callers that go on working on the module keep it off too

@@ -70,18 +70,75 @@ def strict_parser():
 
 
 def parse_tree(text: str, filename: str = "<input>"):
-    """The Lark parse tree of a whole module; raises ParseError (1-based line and column) on malformed text."""
+    """The Lark parse tree of a whole module; raises ParseError (1-based line and column) on malformed text.
+    Strings longer than a few kilobytes (weights baked in as hex) are parsed as `""`: Lark would copy each into
+    a token, and what they hold is no part of the syntax. Error positions are mapped back to the text."""
     from lark.exceptions import LarkError, UnexpectedCharacters
 
+    skeleton, cuts = _without_long_strings(text)
     try:
-        return strict_parser().parse(text)
+        return strict_parser().parse(skeleton)
     except UnexpectedCharacters as exc:
         # The post-lexer reads every token before the parser starts, so a bad character is found before any
         # syntax error; report whichever comes first in the text.
-        error = _syntax_error_before(text, exc.pos_in_stream, filename) or _parse_error(exc, text, filename)
+        error = _syntax_error_before(skeleton, exc.pos_in_stream, filename) or _parse_error(exc, skeleton, filename)
     except LarkError as exc:
-        error = _parse_error(exc, text, filename)
+        error = _parse_error(exc, skeleton, filename)
+    if cuts:
+        _map_back(error, skeleton, text, cuts)
     raise error
+
+
+_LONG_LINE = 1 << 20  # only lines this long are looked at for long strings
+_LONG_STRING = 4096
+
+
+def _without_long_strings(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """The text with the body of each long string on a long line left out, and the (offset in the text, length
+    left out) of each cut."""
+    from hlo_fix.ir.tokens import Cursor
+
+    cuts: list[tuple[int, int]] = []
+    pos = 0
+    while True:
+        end = text.find("\n", pos)
+        end = len(text) if end < 0 else end
+        if end - pos > _LONG_LINE:
+            cursor = Cursor(text, pos)
+            while True:
+                kind, start, stop = cursor.token()
+                if kind == "$END" or start >= end:
+                    break
+                if kind in ("STRING", "GENERIC_OP_NAME") and stop - start > _LONG_STRING:
+                    cuts.append((start + 1, stop - start - 2))
+                cursor.take()
+        if end >= len(text):
+            break
+        pos = end + 1
+    if not cuts:
+        return text, cuts
+    pieces, at = [], 0
+    for start, length in cuts:
+        pieces.append(text[at:start])
+        at = start + length
+    pieces.append(text[at:])
+    return "".join(pieces), cuts
+
+
+def _map_back(error: ParseError, skeleton: str, text: str, cuts: list[tuple[int, int]]) -> None:
+    """Move an error's line and column from the skeleton to the text."""
+    line_start = 0
+    for _ in range(error.line - 1):
+        line_start = skeleton.index("\n", line_start) + 1
+    offset = line_start + error.column - 1
+    removed = 0
+    for start, length in cuts:
+        if start - removed > offset:
+            break
+        removed += length
+    offset += removed
+    error.line = text.count("\n", 0, offset) + 1
+    error.column = offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
 def _syntax_error_before(text: str, end: int, filename: str) -> ParseError | None:

@@ -58,8 +58,43 @@ class Token(NamedTuple):
 
 @functools.cache
 def _master() -> re.Pattern:
+    """The grammar's terminals as one alternation, in Lark's order. GENERIC_OP_NAME is STRING followed by a
+    look-ahead for `(`: both go in one group, with the look-ahead as an empty group inside it (`_kind` reads
+    it), so a string is scanned once, not twice (a 100 MB hex constant costs a second per scan)."""
     patterns = terminal_patterns()
-    return re.compile("|".join(f"(?P<{name}>{patterns[name]})" for name in _ORDER))
+    string, generic = patterns["STRING"], patterns["GENERIC_OP_NAME"]
+    merged = generic.startswith(string)
+    parts = []
+    for name in _ORDER:
+        if name == "GENERIC_OP_NAME" and merged:
+            continue
+        if name == "STRING" and merged:
+            parts.append(f"(?P<STRING>{string}(?P<GENERIC_OP_NAME>{generic[len(string):]})?)")
+        else:
+            parts.append(f"(?P<{name}>{patterns[name]})")
+    return re.compile("|".join(parts))
+
+
+_GENERIC_AFTER = re.compile(r"\s*\(")
+
+
+def long_string(text: str, pos: int) -> tuple[str, int] | None:
+    """(kind, end) of the string token at `pos` when it holds no backslash, found with `str.find` (the STRING
+    terminal's regular expression takes 6 ns a character: a 100 MB hex constant would cost a second a scan);
+    None where the terminal itself must decide. Same token as the terminal's: up to the next quote, no
+    newline; GENERIC_OP_NAME when `(` follows."""
+    close = text.find('"', pos + 1)
+    if close < 0 or text.find("\\", pos, close) >= 0 or text.find("\n", pos, close) >= 0:
+        return None
+    end = close + 1
+    return ("GENERIC_OP_NAME" if _GENERIC_AFTER.match(text, end) else "STRING"), end
+
+
+def _kind(match: re.Match) -> str:
+    kind = match.lastgroup
+    if kind == "STRING" and match.group("GENERIC_OP_NAME") is not None:
+        return "GENERIC_OP_NAME"
+    return kind
 
 
 def tokenize(text: str, strict: bool = True) -> list[Token]:
@@ -71,6 +106,11 @@ def tokenize(text: str, strict: bool = True) -> list[Token]:
     pos = 0
     end = len(text)
     while pos < end:
+        if text[pos] == '"' and (found := long_string(text, pos)) is not None and found[1] - pos > _LONG:
+            kind, stop = found
+            tokens.append(Token(kind, text[pos:stop], pos, stop, depth))
+            pos = stop
+            continue
         match = match_at(text, pos)
         if match is None:
             if not strict:
@@ -79,7 +119,7 @@ def tokenize(text: str, strict: bool = True) -> list[Token]:
             line = text.count("\n", 0, pos) + 1
             column = pos - (text.rfind("\n", 0, pos) + 1) + 1
             raise ParseError(f"unexpected character {text[pos]!r}", line, column)
-        kind = match.lastgroup
+        kind = _kind(match)
         pos = match.end()
         if kind == "WS" or kind == "COMMENT":
             continue
@@ -104,6 +144,7 @@ _VALUED = frozenset({"BARE_ID", "VALUE_REF", "GENERIC_OP_NAME", "BLOCK_REF", "AT
 _LAYOUT = frozenset({"WS", "COMMENT"})
 # A line longer than this is scanned a token at a time, so a 100 MB constant is never listed whole.
 _WINDOW = 1 << 16
+_LONG = 4096  # a string longer than this is found with `long_string`
 
 
 @functools.cache
@@ -152,7 +193,9 @@ class Cursor:
         append = self.buffer.append
         for m in _scanner().finditer(text, pos):
             kind = m.lastgroup
-            if kind in _LAYOUT:
+            if kind == "STRING":
+                kind = _kind(m)
+            elif kind in _LAYOUT:
                 continue
             start = m.start()
             if start >= end:
@@ -166,10 +209,15 @@ class Cursor:
         match, text, buffer = _master().match, self.text, self.buffer
         pos = self.pos
         while count and pos < end:
+            if text[pos] == '"' and (string := long_string(text, pos)) is not None:
+                buffer.append((string[0], pos, string[1]))
+                count -= 1
+                pos = string[1]
+                continue
             found = match(text, pos)
             if found is None:
                 raise _unexpected(text, pos)
-            kind = found.lastgroup
+            kind = _kind(found)
             if kind not in _LAYOUT:
                 buffer.append((kind, pos, found.end()))
                 count -= 1
