@@ -13,7 +13,6 @@ Exit codes: 0 nothing left to report, 1 findings remain (or, with `--diff`, a fi
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass, field
 
@@ -33,6 +32,7 @@ from hlo_fix.cli import (
 )
 from hlo_fix.errors import ConfigError, HloFixError
 from hlo_fix.fix.pattern import DEFAULT_STRATEGY, STRATEGIES
+from hlo_fix.fix.text_diff import unified_diff
 from hlo_fix.lint.report import DEFAULT_FORMAT, FORMATS
 
 
@@ -103,7 +103,7 @@ def _fix_one(item, run: FixRun, *, settings, output, diff, strategy, verify) -> 
         if diff:
             if result.changed:
                 run.would_change += 1
-                click.echo(_unified_diff(item.name, text, result.new_text), nl=False)
+                click.echo(unified_diff(item.name, text, result.new_text), nl=False)
         elif output is not None:
             from hlo_fix.fix.atomic import write_atomically
 
@@ -132,13 +132,6 @@ def _fix_one(item, run: FixRun, *, settings, output, diff, strategy, verify) -> 
         run.applied[item.name] = result.applied
     run.remaining += result.remaining
     run.sources[item.name] = result.new_text
-
-
-def _unified_diff(name: str, before: str, after: str) -> str:
-    lines = difflib.unified_diff(
-        before.splitlines(keepends=True), after.splitlines(keepends=True), fromfile=name, tofile=name
-    )
-    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
 def _report(run: FixRun, settings, *, output_format, show_fixes, diff, quiet, to_stderr) -> None:

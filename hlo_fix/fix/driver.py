@@ -60,7 +60,7 @@ def fix_text(
         text = fix_round.rewriter.print()
         del module, fix_round
         if not gc.isenabled():
-            gc.collect()  # the CLI runs with the collector off: free this round's module before reading the next
+            gc.collect(0)  # the CLI runs with the collector off: free this round's module (all of it young)
     else:
         findings = lint_module(read_module(text, filename), settings, filename)
     return FixResult(text, applied, findings)
