@@ -135,10 +135,13 @@ def hlo_fix_command(template, model):
 
 
 def warm_page_cache(path):
-    """Read the input once so neither side pays for the first read from disk."""
-    with open(path, "rb") as f:
-        while f.read(1 << 24):
-            pass
+    """Read the input (a file, or the files under a directory) once so neither side pays for the first read
+    from disk."""
+    for one in sorted(Path(path).rglob("*")) if Path(path).is_dir() else [path]:
+        if Path(one).is_file():
+            with open(one, "rb") as f:
+                while f.read(1 << 24):
+                    pass
 
 
 def run_sides(model, hlo_cmd, python, repeats, log):

@@ -225,7 +225,7 @@ class _Reader:
         self.header_definitions: list[str] | None = None
         self.header_scanned = True  # False while the line path's part of the op is not looked at for them
         # Line bookkeeping of the token path: a known (offset, line) to count newlines from.
-        self.known = (0, 1)
+        self.known = (0, 1, 0)
 
     # -- values -------------------------------------------------------------------------------------------
     def define(self, value: Value) -> Value:
@@ -267,13 +267,22 @@ class _Reader:
 
     # -- positions ----------------------------------------------------------------------------------------
     def position(self, offset: int) -> tuple[int, int]:
-        """1-based (line, column) of an offset at or after the last one asked (newlines counted once)."""
-        known, line = self.known
+        """1-based (line, column) of an offset, counting newlines only from the last offset asked (a module
+        on one line must not be searched back to its start for every op)."""
+        known, line, line_start = self.known
+        text = self.text
         if offset < known:
-            known, line = 0, 1
-        line += self.text.count("\n", known, offset)
-        self.known = (offset, line)
-        return line, offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+            known, line, line_start = 0, 1, 0
+        newlines = text.count("\n", known, offset)
+        if newlines:
+            line += newlines
+            line_start = text.rfind("\n", known, offset) + 1
+        self.known = (offset, line, line_start)
+        return line, offset - line_start + 1
+
+    def at_line(self, start: int, index: int) -> None:
+        """The line path is at line `index` (0-based), which starts at `start`."""
+        self.known = (start, index + 1, start)
 
     def error(self, message: str, offset: int) -> ParseError:
         return ParseError(message, *self.position(offset))
@@ -393,7 +402,7 @@ class _Reader:
             if line is None:
                 offset += delta + 1
                 if start >= skip_until:
-                    self.known = (start, index + 1)
+                    self.at_line(start, index)
                     skip_until = self.read_tokens(start)
                 continue
             offset += len(line) + 1
@@ -415,7 +424,7 @@ class _Reader:
                     if more_than_one_op(rest, 0) or lx.alias_definition.search(rest):
                         alias = None  # more than this alias on the line
                 if alias is None:
-                    self.known = (start, index + 1)
+                    self.at_line(start, index)
                     skip_until = self.read_tokens(start + indent)
                     continue
                 self.finish()
@@ -428,7 +437,7 @@ class _Reader:
                 continue
             if settled and first == "}":
                 self.finish()
-                self.known = (start, index + 1)
+                self.at_line(start, index)
                 self.close_region(start + indent, start + indent + 1)
                 if stripped.rstrip(_TRAILING_SPACE) == "}" or self.read_plain_rest(line, start, indent + 1):
                     continue
@@ -464,7 +473,7 @@ class _Reader:
                     by_name[name].append(op)
                     if results is not None:
                         if "," in results or ":" in results:
-                            self.known = (start, index + 1)
+                            self.at_line(start, index)
                             self.define_results(op, lx.result.findall(results), start + indent)
                         else:
                             value = Value(results, op, 0)
@@ -494,7 +503,7 @@ class _Reader:
                     if region_line is not None:
                         self.open_line_region(op, *region_line)
                     continue
-            self.known = (start, index + 1)
+            self.at_line(start, index)
             skip_until = self.read_tokens(start + indent)
         self.finish_input()
         module.ops = self.root.ops
@@ -815,9 +824,36 @@ def _check_location_aliases(module: Module) -> None:
     """A truncated file can lose the `#loc` definitions at its end; MLIR rejects the dangling references."""
     if "loc(#" not in module.text:
         return
-    missing = set(lexicon().loc_ref.findall(module.text)).difference(module.alias_names())
-    if missing:
-        first = min(module.text.find(f"loc({name})") for name in missing)
+    text = module.text
+    missing = set(lexicon().loc_ref.findall(text)).difference(module.alias_names())
+    # Only references outside strings count (`backend_config = "see loc(#loc9)"` is text).
+    found = [at for name in missing for at in _occurrences(text, f"loc({name})") if not _in_string(text, at)]
+    if found:
+        first = min(found)
         line, column = module.position(first + 4)
-        name = module.text[first + 4 : module.text.index(")", first)]
+        name = text[first + 4 : text.index(")", first)]
         raise ParseError(f"undefined location alias {name}", line, column)
+
+
+def _occurrences(text: str, word: str):
+    at = text.find(word)
+    while at >= 0:
+        yield at
+        at = text.find(word, at + 1)
+
+
+def _in_string(text: str, offset: int) -> bool:
+    """Whether `offset` is inside a string literal (strings do not span lines; a `//` comment before it counts
+    as outside)."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    quotes = 0
+    at = line_start
+    while True:
+        at = text.find('"', at, offset)
+        if at < 0:
+            return quotes % 2 == 1
+        backslashes = 0
+        while at - backslashes - 1 >= line_start and text[at - backslashes - 1] == "\\":
+            backslashes += 1
+        quotes += backslashes % 2 == 0
+        at += 1

@@ -115,6 +115,7 @@ def signature(op: "Op") -> tuple[list[str], list[str]]:
     if op._segments is None:
         # One-line op: the text between the last ` : ` and a trailing ` loc(` is the key itself.
         line = op.module.text[op.start : op.end]
+    if op._segments is None and "\n" not in line:
         end = line.rfind(" loc(")
         if end < 0 or not line.endswith(")"):
             end = len(line)

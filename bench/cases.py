@@ -1,0 +1,105 @@
+"""`make bench`, the other inputs: where the reader once blew up, each against jaxlib on the same input.
+
+- a 100 MB module that is one `dense<"0x...">` weight constant (memory: peak RSS against the file's size),
+  with `hlo-fix lint` and `hlo-fix lint --strict`;
+- a directory of thousands of small modules (the shared corpus three times over, or the fixtures many times
+  when it is absent), against the summed `Module.parse` time of every file in one jaxlib process;
+- the main export (bench/out/model.mlir) on one line and with CR line endings: the token path's speed.
+
+Each input is made once under bench/out/ (git-ignored). The sides run as fresh children, interleaved, as in
+`run_bench.py`, whose measuring code this reuses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+from run_bench import BENCH_DIR, REPO, BenchError, run_sides
+
+OUT = BENCH_DIR / "out"
+HLO_FIX = REPO / ".venv" / "bin" / "hlo-fix"
+CORPUS = REPO.parent / "shared" / "corpus" / "stablehlo-testdata"
+
+
+def hex_constant_module(path: Path, megabytes: int = 100) -> Path:
+    if not path.exists():
+        count = megabytes * 1_000_000 // 8  # eight hex digits per f32
+        shape = f"tensor<{count}xf32>"
+        path.write_text(
+            f"module @weights {{\n  func.func public @main(%arg0: {shape}) -> {shape} {{\n"
+            f'    %c = stablehlo.constant dense<"0x{"0000803F" * count}"> : {shape}\n'
+            f"    %0 = stablehlo.add %arg0, %c : {shape}\n    return %0 : {shape}\n  }}\n}}\n",
+            encoding="utf-8",
+        )
+    return path
+
+
+def many_files(folder: Path) -> Path:
+    if not folder.exists():
+        sources = sorted(CORPUS.glob("*.mlir")) or sorted((REPO / "fixtures").glob("*.mlir")) * 20
+        for copy in range(3):
+            target = folder / str(copy)
+            target.mkdir(parents=True)
+            for i, source in enumerate(sources):
+                shutil.copyfile(source, target / f"{i:05d}_{source.name}")
+    return folder
+
+
+def relaid(model: Path, path: Path, how: str) -> Path | None:
+    if not model.exists():
+        return None
+    if not path.exists():
+        text = model.read_text(encoding="utf-8")
+        path.write_text(text.replace("\n", "\r") if how == "cr" else _one_line(text), encoding="utf-8")
+    return path
+
+
+def _one_line(text: str) -> str:
+    sys.path.insert(0, str(REPO))
+    from hlo_fix.ir.tokens import tokenize
+
+    tokens = tokenize(text)
+    out = [tokens[0].value]
+    for before, token in zip(tokens, tokens[1:]):
+        out.append(("" if token.start == before.end else " ") + token.value)
+    return "".join(out) + "\n"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--only", help="run the cases whose name contains this")
+    args = ap.parse_args(argv)
+    OUT.mkdir(exist_ok=True)
+    model = OUT / "model.mlir"
+    cases = [
+        ("hex constant, lint", hex_constant_module(OUT / "hex100.mlir"), ["lint"]),
+        ("hex constant, lint --strict", OUT / "hex100.mlir", ["lint", "--strict"]),
+        ("many small files, lint", many_files(OUT / "many"), ["lint", "--exit-zero"]),
+        ("model on one line, lint", relaid(model, OUT / "model_one_line.mlir", "one-line"), ["lint"]),
+        ("model with CR endings, lint", relaid(model, OUT / "model_cr.mlir", "cr"), ["lint"]),
+    ]
+    print(f"{'case':30}{'jaxlib parse':>14}{'hlo-fix':>10}{'ratio':>8}{'input':>10}{'jaxlib RSS':>12}"
+          f"{'hlo-fix RSS':>13}{'RSS/input':>11}")
+    for name, path, command in cases:
+        if path is None or (args.only and args.only not in name):
+            continue
+        size = sum(p.stat().st_size for p in path.rglob("*.mlir")) if path.is_dir() else path.stat().st_size
+        try:
+            jaxlib, hlo = run_sides(path, [str(HLO_FIX), *command, str(path)], sys.executable, args.repeats,
+                                    lambda message: None)
+        except BenchError as exc:
+            print(f"{name}: ERROR: {exc}", file=sys.stderr)
+            return 2
+        rss = hlo.median_rss_kb() * 1024
+        print(f"{name:30}{jaxlib.median_s():>13.2f}s{hlo.median_s():>9.2f}s{hlo.median_s() / jaxlib.median_s():>7.2f}x"
+              f"{size / 1e6:>8.1f}MB{jaxlib.median_rss_kb() / 1024:>8.0f} MiB{rss / 2**20:>9.0f} MiB"
+              f"{rss / size:>10.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
