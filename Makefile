@@ -17,6 +17,7 @@ test: $(TEST_STAMP)
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/make_model.py
 	$(BIN)/python bench/run_bench.py --repeats 5
+	cd bench && ../$(BIN)/python cases.py --repeats 3
 
 fixtures: $(TEST_STAMP)
 	$(BIN)/python tools/make_fixtures.py --out fixtures
