@@ -187,6 +187,15 @@ def test_two_ops_on_one_line_and_a_module_on_one_line():
     )
     assert ops(two) == ["func.func", "stablehlo.abs", "stablehlo.negate", "return"]
     assert two.ops_named("stablehlo.negate")[0].operands[0].owner.name == "stablehlo.abs"
+    terminator = read(
+        """
+        func.func @f(%a: tensor<4xf32>) -> tensor<4xf32> {
+          %0 = stablehlo.abs %a : tensor<4xf32> return %0 : tensor<4xf32>
+        }
+        """
+    )
+    assert ops(terminator) == ["func.func", "stablehlo.abs", "return"]
+    assert terminator.ops_named("return")[0].operands[0].owner.name == "stablehlo.abs"
     one = read(
         "module { func.func @f(%a: tensor<4xf32>) -> tensor<4xf32> { %0 = stablehlo.abs %a : tensor<4xf32>"
         " return %0 : tensor<4xf32> } }\n"

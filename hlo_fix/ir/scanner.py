@@ -63,6 +63,19 @@ class _Lexicon:
         self.dotted_name = re.compile(rf"{before_name}(?=[A-Za-z_][A-Za-z0-9_$]*\.)(?>{bare})(?!\s*=)")
         self.bare_op = re.compile(rf"{before_name}(?:{'|'.join(sorted(BARE_OP_NAMES))})(?![A-Za-z0-9_$.\-])")
         self.generic_name = re.compile(r'[^(\s][ \t]*""\s*\(')
+        # Where a line may hold a second op after a first one, searched over whole blocks of raw text (strings
+        # not blanked: a hit is only a place for `more_than_one_op` to look): a space after a token that can end
+        # an op (not `=`, `,`, an opener or indentation, nor `applies`), then an op name, a default-dialect op
+        # name or a string (a generic name).
+        bare_ops = "|".join(sorted(BARE_OP_NAMES))
+        self.second_op = re.compile(
+            rf" (?<=[^\s=,(\[{{<] )(?<!applies )"
+            rf"(?:(?=[A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z_$])|(?:{bare_ops})(?![A-Za-z0-9_$.\-])|\")"
+        )
+        # A second op with results is not looked for line by line: its op name follows `=`, and its results,
+        # taken for uses of undefined values, make the reader read the module again with `second_results`
+        # asked of every line (`read_module`).
+        self.second_results = re.compile(rf"{result}(?:[ \t]*,[ \t]*{result})*[ \t]*=(?![=>])")
         self.dot_letter = re.compile(r"\.[A-Za-z_$]")
         # A value reference that may be defined here: followed by `=` or `:` (a use before a signature's ` : `
         # matches too; the tokens decide).
@@ -81,12 +94,17 @@ class _Lexicon:
         one_alias = rf"{alias_name}[ \t]*=(?:[^\n#!]|[#!](?!{identifier}\s*=))*"
         self.alias_block = re.compile(rf"(?:[ \t]*(?:{one_alias}|//[^\n]*)?(?:\n|\Z))*")
 
+    def opens_region(self, text: str, pos: int, end: int = _NO_END) -> bool:
+        """Whether `text[pos:end]` (strings blanked) may open a region or name a block: a `{` that is not a
+        dictionary's, or a `^`. Every one-line op takes this test: the substring checks rule it out for most
+        (the head before `pos` holds neither)."""
+        return "^" in text or ("{" in text and self.region_brace.search(text, pos, end) is not None)
+
     def more_than_one_op(self, text: str, pos: int, end: int = _NO_END) -> bool:
         """Whether `text[pos:end]`, the rest of a line after an op's head (strings blanked), may hold more than
-        that op's own text. Every one-line op takes this test, so each check hides behind a substring test that
-        rules it out for most lines (`in` looks at the head too, which holds none of `^ { ""`, and where it
-        holds a word of BARE_OP_NAMES, `stablehlo.constant`, the search after it decides)."""
-        if "^" in text or ("{" in text and self.region_brace.search(text, pos, end)):
+        that op's own text: a region, a block label, or an op name after the head (but `applies
+        stablehlo.add`). The line path asks only of lines that `second_op` flagged."""
+        if self.opens_region(text, pos, end):
             return True
         if text.find(".", pos, end) >= 0:
             # An op name has a dot followed by a letter; look back from each such dot for the name's start.
@@ -98,16 +116,7 @@ class _Lexicon:
                     return True
         if '""' in text and self.generic_name.search(text, pos, end):
             return True
-        find = text.find  # each of BARE_OP_NAMES holds one of these words (`in` first: it is cheaper)
-        if (
-            ("return" in text and find("return", pos, end) >= 0)
-            or ("call" in text and find("call", pos, end) >= 0)
-            or ("constant" in text and find("constant", pos, end) >= 0)
-            or ("module" in text and find("module", pos, end) >= 0)
-            or ("unrealized" in text and find("unrealized", pos, end) >= 0)
-        ):
-            return self.bare_op.search(text, pos, end) is not None
-        return False
+        return self.bare_op.search(text, pos, end) is not None
 
 
 @functools.cache
@@ -145,11 +154,14 @@ def _signature_delta(signature: str) -> int:
     )
 
 
-def _lines_with_deltas(text: str, chunk: int = 1 << 20):
+def _lines_with_deltas(text: str, flagged: set[int], chunk: int = 1 << 20):
     """Each line with its bracket balance, split a megabyte at a time: holding all lines of a 40 MB module as
     strings at once would cost more memory than the IR itself. A line longer than `_LONG_LINE` comes as
-    (None, its length), never copied."""
+    (None, its length), never copied. The index of each line where a second op may start goes into `flagged`
+    (`_Lexicon.second_op`, one search over the block)."""
+    second_op = lexicon().second_op.finditer
     pos = 0
+    line = 0  # index of the block's first line
     size = len(text)
     while pos <= size:
         end = text.find("\n", min(pos + chunk, size))
@@ -159,10 +171,18 @@ def _lines_with_deltas(text: str, chunk: int = 1 << 20):
             if before < 0:
                 yield None, end - pos  # the long line itself
                 pos = end + 1
+                line += 1
                 continue
             end = before  # the lines before the long one
         block = text[pos:end]
-        yield from zip(block.split("\n"), map(_signature_delta, signatures(block)))
+        at, counted = 0, line
+        for found in second_op(block):
+            counted += block.count("\n", at, found.start())
+            at = found.start()
+            flagged.add(counted)
+        lines = block.split("\n")
+        yield from zip(lines, map(_signature_delta, signatures(block)))
+        line += len(lines)
         pos = end + 1
 
 
@@ -205,8 +225,11 @@ class _Alias:
 class _Reader:
     """One pass over a module; see the module docstring."""
 
-    def __init__(self, text: str, filename: str):
+    def __init__(self, text: str, filename: str, careful: bool = False):
         self.lx = lexicon()
+        # Careful: every line is searched for a second op with results (see `_Lexicon.second_results`).
+        self.careful = careful
+        self.used_before_defined = 0  # placeholders made for uses not (yet) defined
         self.text = text
         self.module = Module(text, filename)
 
@@ -224,6 +247,9 @@ class _Reader:
         self.segment_start: int | None = None
         self.header_definitions: list[str] | None = None
         self.header_scanned = True  # False while the line path's part of the op is not looked at for them
+        # The statement whose state above is spelled out; the line path leaves it implicit for the ops it reads
+        # whole (`explicit`), which saves three stores on every one-line op.
+        self.stated: Op | _Alias | None = None
         # Line bookkeeping of the token path: a known (offset, line) to count newlines from.
         self.known = (0, 1, 0)
 
@@ -246,6 +272,7 @@ class _Reader:
             value = self.forward.get(name)
             if value is None:
                 value = self.forward[name] = Value(name, None, 0)
+                self.used_before_defined += 1
         value.users.append(op)
         op.operands.append(value)
 
@@ -287,6 +314,16 @@ class _Reader:
     def error(self, message: str, offset: int) -> ParseError:
         return ParseError(message, *self.position(offset))
 
+    def explicit(self) -> None:
+        """Spell out the state of an op the line path read whole: its own text began at its start, and its
+        header is not yet searched for definitions."""
+        current = self.current
+        self.stated = current
+        if current is not None and current.__class__ is not _Alias:
+            self.segment_start = current.start
+            self.header_definitions = None
+            self.header_scanned = False
+
     # -- statements, whatever reads them --------------------------------------------------------------------
     def start_op(self, name: str, start: int) -> Op:
         name = intern(name)  # one string per op name, not one per op
@@ -301,6 +338,7 @@ class _Reader:
         self.segment_start = start
         self.header_definitions = None
         self.header_scanned = True
+        self.stated = op
         return op
 
     def finish(self) -> None:
@@ -315,6 +353,8 @@ class _Reader:
         self.current = None
 
     def open_region(self, op: Op, brace: int, brace_end: int) -> None:
+        if op is not self.stated:
+            self.explicit()
         if op._segments is None:
             op._segments = []
         op._segments.append((self.segment_start, op.end))
@@ -353,10 +393,13 @@ class _Reader:
             defined = set(names)
             kept = []
             for value in op.operands:
-                if value.name in defined:
-                    value.users.remove(op)
-                else:
+                if value.name not in defined:
                     kept.append(value)
+                    continue
+                value.users.remove(op)
+                if value.owner is None and not value.users and self.forward.get(value.name) is value:
+                    del self.forward[value.name]  # a placeholder made for what is a definition after all
+                    self.used_before_defined -= 1
             op.operands = kept
             known = self.header_definitions or []
             self.header_definitions = names + [name for name in known if name not in defined]
@@ -378,6 +421,7 @@ class _Reader:
         self.brackets = frame.brackets
         self.header_definitions = frame.header_definitions
         self.header_scanned = True
+        self.stated = op
         self.can_end = True
         self.segment_start = None
 
@@ -397,7 +441,11 @@ class _Reader:
         by_name = self.by_name
         skip_until = -1
         offset = 0
-        for index, (line, delta) in enumerate(_lines_with_deltas(self.text)):
+        flagged: set[int] = set()
+        opens_region = lx.opens_region
+        careful = self.careful
+        second_results = lx.second_results.search
+        for index, (line, delta) in enumerate(_lines_with_deltas(self.text, flagged)):
             start = offset
             if line is None:
                 offset += delta + 1
@@ -455,7 +503,10 @@ class _Reader:
                     tail = line
                 region_line = None
                 if delta == 0:
-                    plain = not more_than_one_op(tail, head_end)
+                    if careful:
+                        plain = not (more_than_one_op(tail, head_end) or second_results(tail, head_end))
+                    else:
+                        plain = not (more_than_one_op if index in flagged else opens_region)(tail, head_end)
                 else:
                     # A head that ends by opening a region (`func.func ... {`, `"stablehlo.scatter"(...) ({`).
                     region_line = self.region_opening(line, start, tail, head_end, more_than_one_op)
@@ -495,10 +546,7 @@ class _Reader:
                                 continue
                             value.users.append(op)
                             operands.append(value)
-                    self.current = op
-                    self.segment_start = op.start
-                    self.header_definitions = None
-                    self.header_scanned = False
+                    self.current = op  # its state stays implicit (`explicit`)
                     self.can_end = line[end - 1] not in _MAY_CONTINUE or _line_may_end(line, end)
                     if region_line is not None:
                         self.open_line_region(op, *region_line)
@@ -633,7 +681,7 @@ class _Reader:
                 raise self.error("an alias definition must be at the top level, outside the module", start)
             cursor.take()
             cursor.take()  # the `=`
-            self.current = _Alias(text[start:end], cursor.token()[1])
+            self.current = self.stated = _Alias(text[start:end], cursor.token()[1])
             self.brackets = []
             self.can_end = False  # a value must follow
         else:  # metadata: a `{-# ... #-}` section, kept as text between statements
@@ -642,6 +690,8 @@ class _Reader:
     def read_own_token(self, cursor: Cursor, kind: str, start: int, end: int) -> None:
         """One token of the current statement's own text: brackets, uses, definitions, a region's `{`."""
         current = self.current
+        if current is not self.stated:
+            self.explicit()
         brackets = self.brackets
         can_end = True
         if kind in OPENERS:
@@ -785,7 +835,12 @@ def read_module(text: str, filename: str = "<input>") -> Module:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        module = _Reader(text, filename).read()
+        reader = _Reader(text, filename)
+        module = reader.read()
+        if reader.used_before_defined:
+            # A value used before its definition: a graph region or a multi-block function, or a line that
+            # holds a second op with results. Read again, asking every line.
+            module = _Reader(text, filename, careful=True).read()
         if not module.ops:
             raise ParseError("no operation found: expected a module or a function", 1, 1)
         _check_location_aliases(module)
