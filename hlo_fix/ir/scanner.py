@@ -491,9 +491,9 @@ class _Reader:
                     continue
                 skip_until = self.read_tokens(start + indent + 1)
                 continue
-            if first == "^" and self.current is None and self.read_label_line(line, start, delta):
-                continue
             match = head_match(line, indent) if settled and "//" not in line else None
+            if match is None and first == "^" and self.current is None and self.read_label_line(line, start, delta):
+                continue
             if match is not None:
                 results, generic, name = match.groups()
                 head_end = match.end()
