@@ -381,19 +381,20 @@ def lint(ctx: click.Context, paths: tuple[str, ...], output_format: str, statist
 
     findings = known.new_findings(run.findings) if known else run.findings
     print_report(findings, output_format, statistics=statistics, sources=run.sources,
-                 unsafe_fixes=settings.unsafe_fixes, had_errors=had_errors, quiet=quiet)
+                 unsafe_fixes=settings.unsafe_fixes, had_errors=had_errors, quiet=quiet, settings=settings)
     if had_errors:
         ctx.exit(EXIT_ERROR)
     ctx.exit(EXIT_FINDINGS if findings and not exit_zero else EXIT_CLEAN)
 
 
 def print_report(findings: Sequence, output_format: str, *, statistics: bool = False, sources=None,
-                 unsafe_fixes: bool = False, had_errors: bool = False, quiet: bool = False) -> None:
+                 unsafe_fixes: bool = False, had_errors: bool = False, quiet: bool = False,
+                 settings: Settings | None = None) -> None:
     """Render findings in a format (or as statistics) to stdout."""
     from hlo_fix.lint import report
 
     context = report.ReportContext(sources=sources or {}, unsafe_fixes=unsafe_fixes, had_errors=had_errors,
-                                   quiet=quiet)
+                                   quiet=quiet, settings=settings)
     if statistics:
         text = report.render_statistics(findings, context, as_json=output_format == "json")
     else:

@@ -228,7 +228,7 @@ def test_sarif_structure(tmp_path):
     assert gather["ruleId"] == "HF002" and gather["level"] == "error"
     assert gather["message"]["text"] == "gather indexes rows with an iota"
     assert gather["locations"][0]["physicalLocation"] == {
-        "artifactLocation": {"uri": "models/mlp.mlir"},
+        "artifactLocation": {"uri": "models/mlp.mlir", "uriBaseId": "%SRCROOT%"},
         "region": {"startLine": 4, "startColumn": 10, "endLine": 4, "endColumn": 28},
     }
     assert gather["partialFingerprints"] == {"hloFix/v1": "fp-gather"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from hlo_fix.lint.finding import Finding
 
@@ -21,8 +21,12 @@ class ReportContext:
     sources: Mapping[str, str] = field(default_factory=dict)
     # Unsafe fixes count as applicable (`[*]`) only when the user opted in, as in ruff.
     unsafe_fixes: bool = False
-    # Paths in SARIF and GitHub annotations are made relative to this directory (None: the current one).
+    # Relative filenames are taken from this directory (None: the current one).
     cwd: Path | None = None
+    # Paths in SARIF and GitHub annotations are relative to this repository root (None: found from `cwd`).
+    root: Path | None = None
+    # The run's Settings, for formats that compute fixes (SARIF); None: the defaults with `unsafe_fixes`.
+    settings: Any = None
     # Some file could not be linted: a clean result is then not "All checks passed!".
     had_errors: bool = False
     # Findings only, no summary line.

@@ -1,4 +1,8 @@
-"""SARIF 2.1.0, the format GitHub code scanning uploads (`github/codeql-action/upload-sarif`)."""
+"""SARIF 2.1.0, the format GitHub code scanning uploads (`github/codeql-action/upload-sarif`).
+
+Paths are relative to the repository root under the `%SRCROOT%` base (absolute file:// URIs outside it), rules
+carry the properties code scanning sorts and filters by, and a result whose fix applies carries the edit.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,25 @@ from typing import Sequence
 from hlo_fix import __version__
 from hlo_fix.lint.finding import Finding
 from hlo_fix.lint.report import ReportContext
-from hlo_fix.lint.report.paths import artifact_uri
+from hlo_fix.lint.report.fixes import fix_is_applicable
+from hlo_fix.lint.report.paths import SOURCE_ROOT_ID, artifact_location, repository_root, root_uri
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
 TOOL_NAME = "hlo-fix"
 INFORMATION_URI = "https://pypi.org/project/hlo-fix/"
+# Where a rule's explanation lives (the README's rules table); `hlo-fix rule CODE` prints the same text.
+HELP_URI = INFORMATION_URI + "#rules"
 FINGERPRINT_KEY = "hloFix/v1"
+AUTOMATION_ID = "hlo-fix/lint/"
+# Every rule is a correctness hazard under sharding, decided from the module's text: no heuristics, so the
+# precision is high. They are not security findings, so no `security-severity`.
+RULE_TAGS = ("correctness", "sharding", "stablehlo")
+PRECISION = "high"
+
+
+def rule_properties(severity: str) -> dict:
+    return {"tags": list(RULE_TAGS), "precision": PRECISION, "problem.severity": severity}
 
 
 def rule_descriptors(findings: Sequence[Finding]) -> list[dict]:
@@ -28,7 +44,9 @@ def rule_descriptors(findings: Sequence[Finding]) -> list[dict]:
             "shortDescription": {"text": rule.summary},
             "fullDescription": {"text": rule.explanation() or rule.summary},
             "help": {"text": rule.summary, "markdown": rule.explanation() or rule.summary},
+            "helpUri": HELP_URI,
             "defaultConfiguration": {"level": rule.severity},
+            "properties": rule_properties(rule.severity),
         }
         for rule in all_rules()
     ]
@@ -42,13 +60,15 @@ def rule_descriptors(findings: Sequence[Finding]) -> list[dict]:
                     "name": finding.name,
                     "shortDescription": {"text": finding.name},
                     "defaultConfiguration": {"level": finding.severity},
+                    "properties": rule_properties(finding.severity),
                 }
             )
     return descriptors
 
 
-def result(finding: Finding, rule_index: int, context: ReportContext) -> dict:
-    return {
+def result(finding: Finding, rule_index: int, context: ReportContext, root) -> dict:
+    location = artifact_location(finding.filename, context.cwd, root)
+    entry = {
         "ruleId": finding.code,
         "ruleIndex": rule_index,
         "level": finding.severity,
@@ -56,7 +76,7 @@ def result(finding: Finding, rule_index: int, context: ReportContext) -> dict:
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": artifact_uri(finding.filename, context.cwd)},
+                    "artifactLocation": location,
                     "region": {
                         "startLine": finding.row,
                         "startColumn": finding.column,
@@ -68,11 +88,27 @@ def result(finding: Finding, rule_index: int, context: ReportContext) -> dict:
         ],
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
     }
+    if fix_is_applicable(finding, context.unsafe_fixes):
+        from hlo_fix.lint.report.sarif_fixes import result_fixes
+
+        fixes = result_fixes(finding, context.sources.get(finding.filename), _settings(context), location)
+        if fixes:
+            entry["fixes"] = fixes
+    return entry
+
+
+def _settings(context: ReportContext):
+    if context.settings is not None:
+        return context.settings
+    from hlo_fix.lint.settings import Settings
+
+    return Settings(unsafe_fixes=context.unsafe_fixes)
 
 
 def sarif_log(findings: Sequence[Finding], context: ReportContext) -> dict:
     rules = rule_descriptors(findings)
     index = {descriptor["id"]: i for i, descriptor in enumerate(rules)}
+    root = context.root or repository_root(context.cwd)
     return {
         "$schema": SCHEMA,
         "version": SARIF_VERSION,
@@ -86,9 +122,12 @@ def sarif_log(findings: Sequence[Finding], context: ReportContext) -> dict:
                         "rules": rules,
                     }
                 },
+                # Code scanning keys a category of analyses on this id: runs of other tools stay apart.
+                "automationDetails": {"id": AUTOMATION_ID},
+                "originalUriBaseIds": {SOURCE_ROOT_ID: {"uri": root_uri(root)}},
                 # Finding columns count characters, not UTF-16 code units (SARIF's default).
                 "columnKind": "unicodeCodePoints",
-                "results": [result(f, index[f.code], context) for f in findings],
+                "results": [result(f, index[f.code], context, root) for f in findings],
             }
         ],
     }
