@@ -357,9 +357,10 @@ def test_github_format(workdir):
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
         "::error file=gather.mlir,line=3,col=10,endLine=3,endColumn=24,title=HF001 (sharded-iota)"
-        "::iota along a sharded dimension",
+        "::iota along a sharded dimension%0Ahelp: Use a partition-aware iota",
         "::error file=gather.mlir,line=4,col=10,endLine=4,endColumn=28,title=HF002 (row-iota-gather)"
-        "::gather indexed by a row iota",
+        "::gather indexed by a row iota%0Ahelp: Rewrite as a dynamic slice"
+        " (unsafe fix, available with `hlo-fix fix --unsafe-fixes`)",
         "::warning file=gather.mlir,line=5,col=10,endLine=5,endColumn=27,title=HF003 (inexact-flat-index)"
         "::flat index not exact in the index float",
     ]

@@ -169,7 +169,7 @@ def test_json_format_is_list_of_finding_json():
 def test_github_annotations():
     assert render("github", [IOTA, CONVERT], CONTEXT).splitlines() == [
         "::error file=models/mlp.mlir,line=3,col=10,endLine=3,endColumn=24,title=HF001 (sharded-iota)"
-        "::iota along the sharded batch dimension",
+        "::iota along the sharded batch dimension%0Ahelp: Replace the iota with a partition-aware index",
         "::warning file=models/mlp.mlir,line=5,col=10,endLine=5,endColumn=27,title=HF003 (inexact-flat-index)"
         "::flat index 1023 is not exact in bf16",
     ]
@@ -182,6 +182,16 @@ def test_github_annotation_escapes_delimiters():
     assert render("github", [odd], ReportContext()) == (
         "::error file=dir%2Cx/m%3A1.mlir,line=1,col=1,endLine=1,endColumn=2,title=HF001 (sharded-iota)"
         "::50%25 of rows%0Aare wrong\n"
+    )
+
+
+def test_github_help_line_names_hidden_unsafe_fixes():
+    assert render("github", [GATHER], ReportContext()).endswith(
+        "::gather indexes rows with an iota%0Ahelp: Rewrite the gather as a dynamic slice"
+        " (unsafe fix, available with `hlo-fix fix --unsafe-fixes`)\n"
+    )
+    assert render("github", [GATHER], ReportContext(unsafe_fixes=True)).endswith(
+        "%0Ahelp: Rewrite the gather as a dynamic slice\n"
     )
 
 

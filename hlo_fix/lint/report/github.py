@@ -1,4 +1,9 @@
-"""GitHub Actions workflow commands: each finding becomes an annotation on the pull request's diff."""
+"""GitHub Actions workflow commands: each finding becomes an annotation on the pull request's diff.
+
+GitHub places an annotation by its path in the repository, so `file=` is relative to the repository root
+whatever directory the job linted from (as ruff does). The message carries the fix's help line, as the full
+format does, since an annotation is all a reviewer sees.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,8 @@ from typing import Sequence
 
 from hlo_fix.lint.finding import Finding
 from hlo_fix.lint.report import ReportContext
-from hlo_fix.lint.report.paths import relative_posix_path
+from hlo_fix.lint.report.fixes import fix_is_hidden
+from hlo_fix.lint.report.paths import relative_posix_path, repository_root
 
 
 def escape_data(text: str) -> str:
@@ -19,9 +25,18 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation(finding: Finding, context: ReportContext) -> str:
+def help_line(finding: Finding, context: ReportContext) -> str | None:
+    if finding.fix is None:
+        return None
+    line = f"help: {finding.fix.message}"
+    if fix_is_hidden(finding, context.unsafe_fixes):
+        line += " (unsafe fix, available with `hlo-fix fix --unsafe-fixes`)"
+    return line
+
+
+def annotation(finding: Finding, context: ReportContext, root=None) -> str:
     properties = {
-        "file": relative_posix_path(finding.filename, context.cwd),
+        "file": relative_posix_path(finding.filename, context.cwd, root),
         "line": finding.row,
         "col": finding.column,
         "endLine": finding.end_row,
@@ -29,8 +44,10 @@ def annotation(finding: Finding, context: ReportContext) -> str:
         "title": f"{finding.code} ({finding.name})",
     }
     joined = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items())
-    return f"::{finding.severity} {joined}::{escape_data(finding.message)}"
+    message = "\n".join(line for line in (finding.message, help_line(finding, context)) if line)
+    return f"::{finding.severity} {joined}::{escape_data(message)}"
 
 
 def render(findings: Sequence[Finding], context: ReportContext) -> str:
-    return "".join(annotation(f, context) + "\n" for f in findings)
+    root = context.root or repository_root(context.cwd)
+    return "".join(annotation(f, context, root) + "\n" for f in findings)
