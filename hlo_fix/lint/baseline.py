@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from hlo_fix.lint.config import ConfigFileError
+from hlo_fix.lint.config import ConfigFileError, read_regular_text
 from hlo_fix.lint.finding import Finding
 
 FORMAT_KEY = "hlo-fix-baseline"
@@ -71,11 +71,14 @@ class Baseline:
 
 
 def write_baseline(path: str | Path, findings: Iterable[Finding]) -> Baseline:
-    """Record `findings` in `path` (JSON, sorted so that it diffs well under version control)."""
+    """Record `findings` in `path` (JSON, sorted so that it diffs well under version control), atomically: a full
+    disk or a kill leaves the old baseline, never a truncated one."""
+    from hlo_fix.fix.atomic import write_atomically
+
     path = Path(path)
     baseline = Baseline.from_findings(findings, path.absolute().parent)
     try:
-        path.write_text(json.dumps(baseline.to_json(), indent=2) + "\n", encoding="utf-8")
+        write_atomically(path, json.dumps(baseline.to_json(), indent=2) + "\n")
     except OSError as exc:
         raise ConfigFileError(f"cannot write baseline: {exc.strerror or exc}", path) from None
     return baseline
@@ -83,14 +86,15 @@ def write_baseline(path: str | Path, findings: Iterable[Finding]) -> Baseline:
 
 def load_baseline(path: str | Path) -> Baseline:
     path = Path(path)
+    text = read_regular_text(path, "baseline")
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigFileError("baseline file not found", path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigFileError(f"cannot read baseline: {getattr(exc, 'strerror', None) or exc}", path) from None
+        document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigFileError(f"baseline is not valid JSON: {exc.msg}", path, exc.lineno, exc.colno) from None
+    except RecursionError:  # the decoder recurses once per nested array or object
+        raise ConfigFileError("baseline is not an hlo-fix baseline: arrays or objects nested too deeply", path) from None
+    except ValueError:  # an integer past Python's digit limit for int() (4,300 by default)
+        raise ConfigFileError("baseline is not an hlo-fix baseline: it holds an integer too long to read", path) from None
     return Baseline(path.absolute().parent, _entries(document, path))
 
 

@@ -7,7 +7,9 @@ Discovery walks from the current directory upwards; in each directory an `hlo-fi
 from __future__ import annotations
 
 import difflib
+import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,14 +118,28 @@ def load_settings(config: str | Path | None = None, *, isolated: bool = False, c
     return settings_from_config(read_config(path))
 
 
-def _read(path: Path) -> str:
+def read_regular_text(path: Path, what: str) -> str:
+    """The UTF-8 text of `path`, refusing anything but a regular file: a FIFO or device named by `--config` or
+    `--baseline` would block the run (or never end). Opened without blocking, then checked, so there is no race."""
     try:
-        return path.read_text(encoding="utf-8")
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
-        raise ConfigFileError("configuration file not found", path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise ConfigFileError(f"cannot read configuration file: {reason}", path) from None
+        raise ConfigFileError(f"{what} file not found", path) from None
+    except OSError as exc:
+        raise ConfigFileError(f"cannot read {what} file: {exc.strerror or exc}", path) from None
+    with open(descriptor, "rb") as stream:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise ConfigFileError(f"{what} file is not a regular file", path)
+        try:
+            return stream.read().decode("utf-8")
+        except OSError as exc:
+            raise ConfigFileError(f"cannot read {what} file: {exc.strerror or exc}", path) from None
+        except UnicodeDecodeError as exc:
+            raise ConfigFileError(f"cannot read {what} file: {exc}", path) from None
+
+
+def _read(path: Path) -> str:
+    return read_regular_text(path, "configuration")
 
 
 def _parse(path: Path, text: str) -> dict[str, Any]:
@@ -140,6 +156,24 @@ def _parse(path: Path, text: str) -> dict[str, Any]:
             line, column = len(lines), len(lines[-1]) + 1
         message = message[: where.start()] if where else message
         raise ConfigFileError(f"invalid TOML: {message}", path, line, column) from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        line, column = _deepest_nesting(text)
+        raise ConfigFileError("invalid TOML: arrays or inline tables nested too deeply", path, line, column) from None
+
+
+def _deepest_nesting(text: str) -> tuple[int, int]:
+    """Line and column of the first bracket at the deepest nesting (ignoring strings: only to locate the error)."""
+    depth = best = 0
+    where = (1, 1)
+    for number, line in enumerate(text.splitlines(), start=1):
+        for column, char in enumerate(line, start=1):
+            if char in "[{":
+                depth += 1
+                if depth > best:
+                    best, where = depth, (number, column)
+            elif char in "]}":
+                depth = max(depth - 1, 0)
+    return where
 
 
 def _hlo_fix_table(document: dict[str, Any]) -> dict[str, Any] | None:
