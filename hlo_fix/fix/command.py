@@ -13,7 +13,9 @@ Exit codes: 0 nothing left to report, 1 findings remain (or, with `--diff`, a fi
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from dataclasses import dataclass, field
 
 import click
@@ -31,6 +33,7 @@ from hlo_fix.cli import (
     settings_options,
 )
 from hlo_fix.errors import ConfigError, HloFixError
+from hlo_fix.fix.atomic import WriteRefusedError
 from hlo_fix.fix.pattern import DEFAULT_STRATEGY, STRATEGIES
 from hlo_fix.fix.text_diff import unified_diff
 from hlo_fix.lint.report import DEFAULT_FORMAT, FORMATS
@@ -70,6 +73,8 @@ def fix_command(ctx: click.Context, paths, output, diff, show_fixes, gather_stra
             raise ConfigError("--stdin-filename needs `-` among the paths")
         if output is not None and diff:
             raise ConfigError("--output and --diff cannot be combined")
+        if verify:
+            _require_verify_dependencies()
     except HloFixError as exc:
         print_error(exc)
         ctx.exit(EXIT_ERROR)
@@ -92,6 +97,9 @@ def _fix_one(item, run: FixRun, *, settings, output, diff, strategy, verify) -> 
     from hlo_fix.fix.driver import fix_text
 
     try:
+        from hlo_fix.fix.atomic import FileState
+
+        before = FileState.of(item.path) if item.path is not None else None  # before reading: any later edit shows
         text = item.read()
         result = fix_text(text, item.name, settings, unsafe=settings.unsafe_fixes, strategy=strategy)
         if result.changed and verify:
@@ -109,13 +117,13 @@ def _fix_one(item, run: FixRun, *, settings, output, diff, strategy, verify) -> 
 
             write_atomically(output, result.new_text)
         elif item.path is None:
-            click.echo(result.new_text, nl=False)
+            _write_stdout(result.new_text)
         elif result.changed:
             from hlo_fix.fix.atomic import write_atomically
 
-            write_atomically(item.path, result.new_text)
+            write_atomically(item.path, result.new_text, expected=before)
     except HloFixError as exc:
-        print_error(exc, item.name)
+        print_error(exc, output if output is not None and isinstance(exc, WriteRefusedError) else item.name)
         run.had_errors = True
         return
     except OSError as exc:
@@ -132,6 +140,33 @@ def _fix_one(item, run: FixRun, *, settings, output, diff, strategy, verify) -> 
         run.applied[item.name] = result.applied
     run.remaining += result.remaining
     run.sources[item.name] = result.new_text
+
+
+def _require_verify_dependencies() -> None:
+    """`--verify` runs modules on XLA CPU: say once, up front, what to install (not an error per file)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # read once, when jax is first imported
+    try:
+        import jax  # noqa: F401
+        import jaxlib  # noqa: F401
+        import numpy  # noqa: F401
+    except ImportError as error:
+        raise ConfigError(
+            f"--verify runs modules with jax and jaxlib, which are not installed ({error}); "
+            "install them with `pip install 'hlo-fix[verify]'`"
+        ) from None
+
+
+def _write_stdout(text: str) -> None:
+    """The fixed module on stdout, flushed here so that a closed or cut pipe is an error (exit 2), not exit 0."""
+    if sys.stdout is None:
+        raise HloFixError("cannot write the fixed module: stdout is closed")
+    try:
+        click.echo(text, nl=False)
+        sys.stdout.flush()
+    except OSError as exc:
+        with contextlib.suppress(OSError):  # nothing more can reach that stdout; keep the exit from retrying it
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise HloFixError(f"cannot write the fixed module to stdout: {exc.strerror or exc}") from None
 
 
 def _report(run: FixRun, settings, *, output_format, show_fixes, diff, quiet, to_stderr) -> None:
