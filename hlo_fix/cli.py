@@ -235,12 +235,17 @@ def _leaves_directory(relative: str) -> bool:
 
 def mlir_files_under(directory: str) -> Iterator[str]:
     """`*.mlir` files below `directory` in sorted order, skipping hidden directories (`.git`, `.venv`) and not
-    following symlinked directories (no cycles)."""
+    following symlinked directories (no cycles). A FIFO, socket or device named *.mlir is skipped with a warning:
+    reading one would block the run."""
     for root, dirs, files in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if name.endswith(MODULE_SUFFIX):
-                yield os.path.join(root, name)
+                path = os.path.join(root, name)
+                if os.path.isfile(path):
+                    yield path
+                else:
+                    print_warning(f"{display_name(path)}: not a regular file; skipped")
 
 
 def gather_inputs(paths: Sequence[str], stdin_filename: str | None, quiet: bool):
@@ -482,8 +487,12 @@ def main() -> None:
         code = exc.code if isinstance(exc.code, int) else (EXIT_CLEAN if exc.code is None else EXIT_ERROR)
     # Skip the interpreter's teardown, which would free a large module's millions of objects one by one (over a
     # second for 40 MB) only for the process to end; everything is written and flushed by now.
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except OSError:  # a closed or cut pipe: what was printed did not all arrive
+            code = code or EXIT_ERROR
     os._exit(code)
 
 
