@@ -24,13 +24,21 @@ def parse_gspmd(text: str) -> tuple[TensorSharding, ...] | None:
     return tuple(_shardings(tree.children[0]))
 
 
-def _shardings(node) -> list[TensorSharding]:
-    if node.data == "tuple":
-        return [s for child in node.children for s in _shardings(child)]
-    if node.data == "simple":
-        kind = node.children[0]
-        return [MANUAL if kind == "manual" else UNKNOWN if kind == "unknown" else REPLICATED]
-    return [_tiled(node)]
+def _shardings(root) -> list[TensorSharding]:
+    """The leaves of a (possibly nested) tuple sharding, in order. Walked with a stack, not recursion: the string is
+    input, and `{{{...{replicated}...}}}` nested 100,000 deep is still one tuple for Lark."""
+    found = []
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if node.data == "tuple":
+            pending.extend(reversed(node.children))
+        elif node.data == "simple":
+            kind = node.children[0]
+            found.append(MANUAL if kind == "manual" else UNKNOWN if kind == "unknown" else REPLICATED)
+        else:
+            found.append(_tiled(node))
+    return found
 
 
 def _tiled(node) -> TensorSharding:

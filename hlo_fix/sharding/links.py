@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
+from hlo_fix.errors import ParseError
 from hlo_fix.ir.attributes import parse_int_pair, parse_ints, parse_struct
 from hlo_fix.ir.shapes import reshape_groups
 from hlo_fix.sharding.annotations import BARRIER, SAME_VALUE_TARGETS, TO_FULL, TO_SHARD, custom_call_target
@@ -177,19 +178,60 @@ def _dot_general(op: "Op") -> Iterator[Link]:
         yield lhs, a, rhs, b
 
 
+# The value whose rank bounds each dimension-number field, and whether the field may name one past its last dim
+# (index_vector_dim may: the index vector is then implicit).
+_GATHER_DIMS = {
+    "offset_dims": ("result", False), "collapsed_slice_dims": ("operand", False),
+    "operand_batching_dims": ("operand", False), "start_indices_batching_dims": ("indices", False),
+    "start_index_map": ("operand", False), "index_vector_dim": ("indices", True),
+}
+_SCATTER_DIMS = {
+    "update_window_dims": ("updates", False), "inserted_window_dims": ("operand", False),
+    "input_batching_dims": ("operand", False), "scatter_indices_batching_dims": ("indices", False),
+    "scatter_dims_to_operand_dims": ("operand", False), "index_vector_dim": ("indices", True),
+}
+
+
 def gather_numbers(op: "Op") -> dict[str, list[int]]:
     raw = op.attributes.get("dimension_numbers") or ""
     fields = parse_struct(raw)
     numbers = {key: parse_ints(value) for key, value in fields.items()}
     if "index_vector_dim" not in numbers:
         numbers["index_vector_dim"] = [op.attributes.int("index_vector_dim") or 0]
+    _check_dims(op, "dimension_numbers", numbers, _GATHER_DIMS)
     return numbers
 
 
 def scatter_numbers(op: "Op") -> dict[str, list[int]]:
     raw = op.attributes.get("scatter_dimension_numbers") or ""
     fields = parse_struct(raw)
-    return {key: parse_ints(value) for key, value in fields.items()}
+    numbers = {key: parse_ints(value) for key, value in fields.items()}
+    _check_dims(op, "scatter_dimension_numbers", numbers, _SCATTER_DIMS)
+    return numbers
+
+
+def _check_dims(op: "Op", attribute: str, numbers: dict[str, list[int]], bounds: dict) -> None:
+    """A dim number outside the rank of the value it addresses is invalid StableHLO (jaxlib's verifier rejects
+    it): a located error about the input, raised here where the attribute is decoded, not an IndexError later."""
+    count = len(op.results) if op.name == "stablehlo.scatter" else 1
+    values = {
+        "operand": op.operands[0] if op.operands else None,
+        "indices": op.operands[count] if len(op.operands) > count else None,
+        "updates": op.operands[count + 1] if len(op.operands) > count + 1 else None,
+        "result": op.results[0] if op.results else None,
+    }
+    for key, (role, one_past) in bounds.items():
+        value = values[role]
+        shape = _shape(value) if value is not None else None
+        if shape is None:
+            continue
+        limit = len(shape) + one_past
+        for dim in numbers.get(key, ()):
+            if not 0 <= dim < limit:
+                raise ParseError(
+                    f"invalid {op.name}: `{key}` names dim {dim}, but the {role} has rank {len(shape)}",
+                    op.line, op.column,
+                )
 
 
 def _gather(op: "Op") -> Iterator[Link]:
