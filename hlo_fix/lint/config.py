@@ -1,12 +1,15 @@
-"""Configuration files: `[tool.hlo-fix]` in pyproject.toml or a plain hlo-fix.toml, turned into Settings.
+"""Configuration files: `[tool.hlo-fix]` in pyproject.toml or a plain `.hlo-fix.toml` / `hlo-fix.toml`, turned
+into Settings.
 
-Discovery walks from the current directory upwards; in each directory an `hlo-fix.toml` wins over a
-`pyproject.toml`, and a pyproject.toml without a `[tool.hlo-fix]` table is skipped (as ruff does).
+Discovery walks from a directory upwards (the CLI starts at each linted file's directory, as ruff does); in each
+directory `.hlo-fix.toml`, then `hlo-fix.toml`, then `pyproject.toml` is taken, and a pyproject.toml without a
+`[tool.hlo-fix]` table is skipped.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import re
 import stat
@@ -20,13 +23,17 @@ from hlo_fix.lint.settings import INDEX_FLOATS, Settings, normalize_selectors, u
 
 PYPROJECT = "pyproject.toml"
 STANDALONE = "hlo-fix.toml"
+STANDALONE_NAMES = (".hlo-fix.toml", STANDALONE)  # in order of precedence within one directory
 TABLE = ("tool", "hlo-fix")
 
 LIST_KEYS = {
     "select": "select", "ignore": "ignore", "extend-select": "extend_select",
     "extend-safe-fixes": "extend_safe_fixes", "extend-unsafe-fixes": "extend_unsafe_fixes", "unfixable": "unfixable",
 }
-KNOWN_KEYS = (*LIST_KEYS, "per-file-ignores", "index-float", "unsafe-fixes")
+# Globs (file discovery), not rule selectors.
+GLOB_KEYS = {"exclude": "exclude", "extend-exclude": "extend_exclude"}
+BOOL_KEYS = {"unsafe-fixes": "unsafe_fixes", "respect-gitignore": "respect_gitignore", "force-exclude": "force_exclude"}
+KNOWN_KEYS = (*LIST_KEYS, "per-file-ignores", "index-float", *BOOL_KEYS, *GLOB_KEYS)
 
 
 class ConfigFileError(ConfigError):
@@ -53,15 +60,16 @@ class ConfigSource:
 
     @property
     def table_name(self) -> str:
-        return "[tool.hlo-fix]" if self.path.name == PYPROJECT else STANDALONE
+        return "[tool.hlo-fix]" if self.path.name == PYPROJECT else self.path.name
 
 
 def find_config(start: Path | None = None) -> Path | None:
-    """The nearest hlo-fix.toml, or pyproject.toml with a [tool.hlo-fix] table, at or above `start`."""
+    """The nearest .hlo-fix.toml, hlo-fix.toml, or pyproject.toml with a [tool.hlo-fix] table, at or above
+    `start`."""
     start = (start or Path.cwd()).absolute()
     for directory in (start, *start.parents):
-        standalone = directory / STANDALONE
-        if standalone.is_file():
+        standalone = next((directory / name for name in STANDALONE_NAMES if (directory / name).is_file()), None)
+        if standalone is not None:
             return standalone
         pyproject = directory / PYPROJECT
         if pyproject.is_file() and _hlo_fix_table(_parse(pyproject, _read(pyproject))) is not None:
@@ -101,10 +109,17 @@ def settings_from_config(source: ConfigSource) -> Settings:
         if value not in INDEX_FLOATS:
             raise _error_at(source, "index-float", f"`index-float` must be one of: {', '.join(INDEX_FLOATS)}")
         options["index_float"] = value
-    if "unsafe-fixes" in table:
-        if not isinstance(table["unsafe-fixes"], bool):
-            raise _error_at(source, "unsafe-fixes", "`unsafe-fixes` must be true or false")
-        options["unsafe_fixes"] = table["unsafe-fixes"]
+    for key, field_name in BOOL_KEYS.items():
+        if key in table:
+            if not isinstance(table[key], bool):
+                raise _error_at(source, key, f"`{key}` must be true or false")
+            options[field_name] = table[key]
+    for key, field_name in GLOB_KEYS.items():
+        if key in table:
+            value = table[key]
+            if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+                raise _error_at(source, key, f"`{key}` must be a list of globs, like [\"generated/*.mlir\"]")
+            options[field_name] = tuple(value)
     return Settings(**options)
 
 
@@ -144,7 +159,7 @@ def _read(path: Path) -> str:
 
 def _parse(path: Path, text: str) -> dict[str, Any]:
     try:
-        return tomllib.loads(text)
+        return _loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         where = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
@@ -174,6 +189,12 @@ def _deepest_nesting(text: str) -> tuple[int, int]:
             elif char in "]}":
                 depth = max(depth - 1, 0)
     return where
+
+
+@functools.lru_cache(maxsize=2)
+def _loads(text: str) -> dict[str, Any]:
+    """tomllib, remembered for the file discovery just read: `find_config` and `read_config` parse it once."""
+    return tomllib.loads(text)
 
 
 def _hlo_fix_table(document: dict[str, Any]) -> dict[str, Any] | None:

@@ -13,7 +13,9 @@ at all: lint shows no `[*]` and `fix` leaves it alone.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Mapping
@@ -23,6 +25,11 @@ from hlo_fix.errors import ConfigError
 ALL = "ALL"
 CODE_FAMILY = "HF"
 INDEX_FLOATS = ("bf16", "f16", "tf32", "f32")
+# Directories of tools and builds, not sources (ruff's defaults); hidden directories are skipped anyway.
+DEFAULT_EXCLUDE = (
+    ".bzr", ".direnv", ".eggs", ".git", ".hg", ".mypy_cache", ".nox", ".pants.d", ".pytype", ".ruff_cache", ".svn",
+    ".tox", ".venv", "__pypackages__", "_build", "buck-out", "build", "dist", "node_modules", "site-packages", "venv",
+)
 
 
 def normalize_selectors(selectors: Iterable[str]) -> tuple[str, ...]:
@@ -47,10 +54,13 @@ def is_known_selector(selector: str, codes: Iterable[str]) -> bool:
     return selector.startswith(CODE_FAMILY) and any(code.startswith(selector) for code in codes)
 
 
-def registered_codes() -> list[str]:
+@functools.lru_cache(maxsize=1)
+def registered_codes() -> tuple[str, ...]:
+    """The codes of `hlo_fix.rules.registry.all_rules` (a fixed list), looked up once: a configuration with 100,000
+    per-file-ignores checks every one of their selectors."""
     from hlo_fix.rules.registry import all_rules
 
-    return [rule.code for rule in all_rules()]
+    return tuple(rule.code for rule in all_rules())
 
 
 def unknown_selectors(selectors: Iterable[str]) -> list[str]:
@@ -80,6 +90,13 @@ class Settings:
     fix_strategy: str = "auto"
     # Directory per-file-ignores globs are relative to (the config file's); None means the current directory.
     project_root: str | None = None
+    # File discovery (ruff's model): globs of files and directories never linted when found in a directory
+    # (`exclude` replaces the defaults, `extend-exclude` adds to them), and whether git's ignore rules apply too.
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    respect_gitignore: bool = True
+    # Apply the exclusions to paths named on the command line too (for pre-commit, which names every file).
+    force_exclude: bool = False
 
     def enabled(self, code: str, filename: str | None = None) -> bool:
         """Whether rule `code` runs on `filename` (selection first, then per-file ignores)."""
@@ -99,14 +116,35 @@ class Settings:
             return applicability
         return "unsafe" if unsafe >= safe else "safe"
 
+    def excluded(self, path: str) -> bool:
+        """Whether discovery skips `path` (a file or directory): an exclude glob matches its name, the path as
+        given, or the path relative to `project_root`."""
+        patterns = self.exclude + self.extend_exclude
+        if not patterns:
+            return False
+        candidates = self._path_candidates(path)
+        return any(glob_matches(pattern, candidate) for pattern in patterns for candidate in candidates)
+
     def ignored_in_file(self, code: str, filename: str) -> bool:
         if not self.per_file_ignores:
             return False
-        candidates = self._path_candidates(filename)
-        return any(
-            best_match(code, selectors) >= 0 and any(glob_matches(pattern, c) for c in candidates)
-            for pattern, selectors in self.per_file_ignores.items()
-        )
+        return best_match(code, self._file_ignores(filename)) >= 0
+
+    def _file_ignores(self, filename: str) -> frozenset[str]:
+        """The selectors per-file-ignores apply to `filename`, worked out once per file."""
+        cache = self._ignore_cache
+        found = cache.get(filename)
+        if found is None:
+            found = cache[filename] = self._globs.selectors_for(self._path_candidates(filename))
+        return found
+
+    @functools.cached_property
+    def _ignore_cache(self) -> dict[str, frozenset[str]]:
+        return {}
+
+    @functools.cached_property
+    def _globs(self) -> GlobIndex:
+        return GlobIndex(self.per_file_ignores)
 
     def _path_candidates(self, filename: str) -> list[str]:
         as_given = PurePosixPath(filename.replace(os.sep, "/"))
@@ -128,13 +166,18 @@ class Settings:
         extend_safe_fixes: tuple[str, ...] = (),
         extend_unsafe_fixes: tuple[str, ...] = (),
         unfixable: tuple[str, ...] = (),
+        exclude: tuple[str, ...] | None = None,
+        extend_exclude: tuple[str, ...] = (),
+        respect_gitignore: bool | None = None,
+        force_exclude: bool | None = None,
     ) -> Settings:
         """Layer command-line options over these (configuration) settings, as ruff does.
 
         `--select` starts a fresh selection: the configuration's select, extend-select and ignore no longer apply.
         Without it, `--ignore` and `--extend-select` add to the configuration; an `--extend-select`ed code is also
         taken out of the configuration's ignores, since the later layer asked for it explicitly. Fix safety
-        selectors and `unfixable` add to the configuration's.
+        selectors and `unfixable` add to the configuration's; `exclude` replaces the configuration's excludes and
+        `extend_exclude` adds to them.
         """
         if select is not None:
             new_select, new_ignore, new_extend = select, ignore, extend_select
@@ -152,6 +195,10 @@ class Settings:
             extend_safe_fixes=self.extend_safe_fixes + extend_safe_fixes,
             extend_unsafe_fixes=self.extend_unsafe_fixes + extend_unsafe_fixes,
             unfixable=self.unfixable + unfixable,
+            exclude=self.exclude if exclude is None else exclude,
+            extend_exclude=self.extend_exclude + extend_exclude,
+            respect_gitignore=self.respect_gitignore if respect_gitignore is None else respect_gitignore,
+            force_exclude=self.force_exclude if force_exclude is None else force_exclude,
         )
 
     def validate(self) -> Settings:
@@ -172,6 +219,38 @@ class Settings:
         if self.index_float not in INDEX_FLOATS:
             raise ConfigError(f"unknown index-float `{self.index_float}` (expected one of: {', '.join(INDEX_FLOATS)})")
         return self
+
+
+class GlobIndex:
+    """Many per-file-ignores globs, matched in time that grows with the path, not with the number of globs: each
+    glob is filed under its literal prefix (the text before its first `*`, `?` or `[`), and a path is tried only
+    against the globs filed under one of its own prefixes. Globs are compiled once, when first tried."""
+
+    def __init__(self, globs: Mapping[str, Iterable[str]]):
+        self._by_prefix: dict[str, list[list]] = {}
+        for pattern, selectors in globs.items():
+            pattern = pattern.replace(os.sep, "/")
+            forms = [pattern, pattern[3:]] if pattern.startswith("**/") else [pattern]
+            for form in forms:
+                entry = [form, None, tuple(selectors)]  # the compiled matcher replaces None on first use
+                self._by_prefix.setdefault(_literal_prefix(form), []).append(entry)
+        self._longest = max(map(len, self._by_prefix), default=0)
+
+    def selectors_for(self, candidates: Iterable[str]) -> frozenset[str]:
+        found: set[str] = set()
+        for path in candidates:
+            for end in range(min(len(path), self._longest) + 1):
+                for entry in self._by_prefix.get(path[:end], ()):
+                    if entry[1] is None:
+                        entry[1] = re.compile(fnmatch.translate(entry[0])).match
+                    if entry[1](path):
+                        found.update(entry[2])
+        return frozenset(found)
+
+
+def _literal_prefix(pattern: str) -> str:
+    cut = min((i for i in (pattern.find(c) for c in "*?[") if i >= 0), default=len(pattern))
+    return pattern[:cut]
 
 
 def glob_matches(pattern: str, path: str) -> bool:
