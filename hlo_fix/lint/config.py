@@ -19,7 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from hlo_fix.errors import ConfigError
-from hlo_fix.lint.settings import INDEX_FLOATS, Settings, normalize_selectors, unknown_selectors
+from hlo_fix.lint.settings import (
+    INDEX_FLOATS,
+    Settings,
+    normalize_selectors,
+    registered_codes,
+    unknown_selectors,
+)
 
 PYPROJECT = "pyproject.toml"
 STANDALONE = "hlo-fix.toml"
@@ -203,11 +209,11 @@ def _hlo_fix_table(document: dict[str, Any]) -> dict[str, Any] | None:
     return table if isinstance(table, dict) else None
 
 
-def _selectors(source: ConfigSource, key: str, value: Any, option: str) -> tuple[str, ...]:
+def _selectors(source: ConfigSource, key: str, value: Any, option: str, codes=None) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise _error_at(source, key, f"`{option}` must be a list of rule codes, like [\"HF001\", \"HF00\"]")
     selectors = normalize_selectors(value)
-    unknown = unknown_selectors(selectors)
+    unknown = unknown_selectors(selectors, codes)
     if unknown:
         raise _error_at(source, key, f"unknown rule code or prefix `{unknown[0]}` in `{option}`")
     return selectors
@@ -216,8 +222,9 @@ def _selectors(source: ConfigSource, key: str, value: Any, option: str) -> tuple
 def _per_file_ignores(source: ConfigSource, value: Any) -> dict[str, tuple[str, ...]]:
     if not isinstance(value, dict):
         raise _error_at(source, "per-file-ignores", "`per-file-ignores` must be a table of glob = [codes]")
+    known = registered_codes()  # once, not once per glob
     return {
-        pattern: _selectors(source, "per-file-ignores", codes, f"per-file-ignores.\"{pattern}\"")
+        pattern: _selectors(source, "per-file-ignores", codes, f"per-file-ignores.\"{pattern}\"", known)
         for pattern, codes in value.items()
     }
 

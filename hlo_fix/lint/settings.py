@@ -54,18 +54,16 @@ def is_known_selector(selector: str, codes: Iterable[str]) -> bool:
     return selector.startswith(CODE_FAMILY) and any(code.startswith(selector) for code in codes)
 
 
-@functools.lru_cache(maxsize=1)
-def registered_codes() -> tuple[str, ...]:
-    """The codes of `hlo_fix.rules.registry.all_rules` (a fixed list), looked up once: a configuration with 100,000
-    per-file-ignores checks every one of their selectors."""
+def registered_codes() -> list[str]:
     from hlo_fix.rules.registry import all_rules
 
-    return tuple(rule.code for rule in all_rules())
+    return [rule.code for rule in all_rules()]
 
 
-def unknown_selectors(selectors: Iterable[str]) -> list[str]:
-    """Selectors that match no registered rule (a typo like `HF02` must not silently select nothing)."""
-    codes = registered_codes()
+def unknown_selectors(selectors: Iterable[str], codes: Iterable[str] | None = None) -> list[str]:
+    """Selectors that match no registered rule (a typo like `HF02` must not silently select nothing). Pass `codes`
+    (`registered_codes()`) when checking many lists: 100,000 per-file-ignores would look them up 100,000 times."""
+    codes = registered_codes() if codes is None else codes
     return [s for s in selectors if not is_known_selector(s, codes)]
 
 
@@ -212,8 +210,9 @@ class Settings:
             unknown = unknown_selectors(selectors)
             if unknown:
                 raise ConfigError(f"unknown rule code or prefix `{unknown[0]}` in {option}")
+        codes = registered_codes()
         for pattern, selectors in self.per_file_ignores.items():
-            unknown = unknown_selectors(selectors)
+            unknown = unknown_selectors(selectors, codes)
             if unknown:
                 raise ConfigError(f"unknown rule code or prefix `{unknown[0]}` in per-file-ignores for `{pattern}`")
         if self.index_float not in INDEX_FLOATS:
