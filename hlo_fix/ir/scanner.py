@@ -37,6 +37,7 @@ from hlo_fix.ir.tokens import CLOSERS, OPENERS, Cursor, tokenize
 
 
 _NO_END = 1 << 62  # an end position past any text
+_SPACE = re.compile(r"[ \t\r\n]*")
 _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$")
 
 
@@ -569,6 +570,9 @@ class _Reader:
         brackets = _bracket_stack(line[: end - 1])
         if brackets is None:
             return None
+        after = _SPACE.match(self.text, start + end).end()
+        if self.text[after : after + 1] in ("%", "^"):
+            return start + end - 1, brackets, True  # a result or a block label: a region (no need to lex)
         cursor = Cursor(self.text, start + end)
         return start + end - 1, brackets, starts_region(cursor.peek(0), cursor.peek(1))
 

@@ -158,7 +158,7 @@ class Cursor:
     fast reader. A token is (type, start, end); its text is sliced only for the kinds whose text decides
     structure, so a 100 MB string constant is matched in place and never copied."""
 
-    __slots__ = ("text", "pos", "limit", "buffer", "index")
+    __slots__ = ("text", "pos", "limit", "buffer", "index", "batch")
 
     def __init__(self, text: str, pos: int):
         self.text = text
@@ -166,6 +166,7 @@ class Cursor:
         self.limit = pos  # the end of the line (or window) being scanned
         self.buffer: list[tuple[str, int, int]] = []
         self.index = 0  # the current token's place in the buffer
+        self.batch = 4  # tokens the next scan lists at most
 
     def _fill(self) -> None:
         text, pos = self.text, self.pos
@@ -189,8 +190,11 @@ class Cursor:
             self._fill_slowly(end)
             return
         # Matched against the whole text (not cut at `end`): a key's `=` or a generic name's `(` may be on the
-        # next line, and the terminals look ahead for them.
+        # next line, and the terminals look ahead for them. A few tokens at first, more each time: a look at
+        # the start of a line must not list a long constant's every number.
         append = self.buffer.append
+        left = self.batch
+        self.pos = end
         for m in _scanner().finditer(text, pos):
             kind = m.lastgroup
             if kind == "STRING":
@@ -203,7 +207,11 @@ class Cursor:
             if kind == "BAD":
                 raise _unexpected(text, start)
             append((kind, start, m.end()))
-        self.pos = end
+            left -= 1
+            if not left:
+                self.pos = m.end()
+                self.batch = min(4 * self.batch, 1024)  # a look ahead stays cheap, a long read fast
+                break
 
     def _fill_slowly(self, end: int, count: int = 256) -> None:
         match, text, buffer = _master().match, self.text, self.buffer
