@@ -165,6 +165,16 @@ def settings_options(command: Callable) -> Callable:
                      help="Rule codes or prefixes whose safe fixes count as unsafe."),
         click.option("--unfixable", multiple=True, metavar="CODES",
                      help="Rule codes or prefixes never to fix (no `[*]`, `fix` leaves them)."),
+        click.option("--exclude", multiple=True, metavar="GLOBS",
+                     help="Globs of files and directories not to lint (comma-separated, repeatable); replaces the "
+                     "configured and default excludes."),
+        click.option("--extend-exclude", multiple=True, metavar="GLOBS",
+                     help="Globs to exclude on top of the configured ones."),
+        click.option("--respect-gitignore/--no-respect-gitignore", default=None,
+                     help="Skip files git ignores (.gitignore, .git/info/exclude) when searching directories "
+                     "(default: on)."),
+        click.option("--force-exclude/--no-force-exclude", default=None,
+                     help="Apply the excludes to files named on the command line too (for pre-commit)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -183,6 +193,7 @@ def settings_from_options(
     extend_safe_fixes: Sequence[str] = (),
     extend_unsafe_fixes: Sequence[str] = (),
     unfixable: Sequence[str] = (),
+    **discovery_options,
 ) -> Settings:
     """Configuration file (given or discovered) overlaid with command-line options, validated.
 
@@ -191,16 +202,61 @@ def settings_from_options(
     if config is not None and isolated:
         raise ConfigError("--config and --isolated cannot be combined")
     base = load_settings(config, isolated=isolated)
-    return base.with_overrides(
-        select=split_selectors(select) if select else None,
-        ignore=split_selectors(ignore),
-        extend_select=split_selectors(extend_select),
-        index_float=index_float,
-        unsafe_fixes=unsafe_fixes,
-        extend_safe_fixes=split_selectors(extend_safe_fixes),
-        extend_unsafe_fixes=split_selectors(extend_unsafe_fixes),
-        unfixable=split_selectors(unfixable),
-    ).validate()
+    return options_overlay(select=select, ignore=ignore, extend_select=extend_select, index_float=index_float,
+                           unsafe_fixes=unsafe_fixes, extend_safe_fixes=extend_safe_fixes,
+                           extend_unsafe_fixes=extend_unsafe_fixes, unfixable=unfixable, **discovery_options)(base)
+
+
+def options_overlay(
+    *,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    extend_select: Sequence[str] = (),
+    index_float: str | None = None,
+    unsafe_fixes: bool | None = None,
+    extend_safe_fixes: Sequence[str] = (),
+    extend_unsafe_fixes: Sequence[str] = (),
+    unfixable: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    extend_exclude: Sequence[str] = (),
+    respect_gitignore: bool | None = None,
+    force_exclude: bool | None = None,
+) -> Callable[[Settings], Settings]:
+    """The command line's options as a function laying them over one configuration's settings (validated)."""
+
+    def overlay(base: Settings) -> Settings:
+        return base.with_overrides(
+            select=split_selectors(select) if select else None,
+            ignore=split_selectors(ignore),
+            extend_select=split_selectors(extend_select),
+            index_float=index_float,
+            unsafe_fixes=unsafe_fixes,
+            extend_safe_fixes=split_selectors(extend_safe_fixes),
+            extend_unsafe_fixes=split_selectors(extend_unsafe_fixes),
+            unfixable=split_selectors(unfixable),
+            exclude=split_globs(exclude) if exclude else None,
+            extend_exclude=split_globs(extend_exclude),
+            respect_gitignore=respect_gitignore,
+            force_exclude=force_exclude,
+        ).validate()
+
+    return overlay
+
+
+def split_globs(values: Sequence[str]) -> tuple[str, ...]:
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+def settings_resolver_from_options(*, config: str | None = None, isolated: bool = False, **options):
+    """Settings per linted path (the configuration nearest each file, as ruff does), overlaid with the options;
+    one fixed Settings for every path with `--config` or `--isolated`."""
+    from hlo_fix.lint.discovery import SettingsResolver
+
+    if config is not None and isolated:
+        raise ConfigError("--config and --isolated cannot be combined")
+    overlay = options_overlay(**options)
+    fixed = overlay(load_settings(config, isolated=isolated)) if config is not None or isolated else None
+    return SettingsResolver(overlay, fixed)
 
 
 # Inputs
@@ -212,6 +268,8 @@ class InputFile:
 
     name: str
     path: Path | None
+    # Settings of the configuration nearest to the file, when discovery resolved them; else the run's.
+    settings: Settings | None = field(default=None, compare=False)
 
     def read(self) -> str:
         from hlo_fix.ir.source import decode_source, read_source
@@ -233,24 +291,23 @@ def _leaves_directory(relative: str) -> bool:
     return relative == os.pardir or relative.startswith(os.pardir + os.sep)
 
 
-def mlir_files_under(directory: str) -> Iterator[str]:
+def mlir_files_under(directory: str, resolver=None) -> Iterator[str]:
     """`*.mlir` files below `directory` in sorted order, skipping hidden directories (`.git`, `.venv`) and not
-    following symlinked directories (no cycles). A FIFO, socket or device named *.mlir is skipped with a warning:
-    reading one would block the run."""
-    for root, dirs, files in os.walk(directory):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if name.endswith(MODULE_SUFFIX):
-                path = os.path.join(root, name)
-                if os.path.isfile(path):
-                    yield path
-                else:
-                    print_warning(f"{display_name(path)}: not a regular file; skipped")
+    following symlinked directories (no cycles); with a `SettingsResolver`, excluded and git-ignored ones too
+    (`hlo_fix.lint.discovery`). A FIFO, socket or device named *.mlir is skipped with a warning: reading one would
+    block the run."""
+    from hlo_fix.lint.discovery import mlir_candidates
+
+    for path in mlir_candidates(directory, resolver):
+        if os.path.isfile(path):
+            yield path
+        else:
+            print_warning(f"{display_name(path)}: not a regular file; skipped")
 
 
-def gather_inputs(paths: Sequence[str], stdin_filename: str | None, quiet: bool):
+def gather_inputs(paths: Sequence[str], stdin_filename: str | None, quiet: bool, resolver=None):
     """`collect_inputs`, with each path error printed and a warning when nothing was found (lint and fix)."""
-    inputs, path_errors = collect_inputs(paths, stdin_filename)
+    inputs, path_errors = collect_inputs(paths, stdin_filename, resolver)
     for error in path_errors:
         print_error(error)
     if not inputs and not path_errors and not quiet:
@@ -258,9 +315,15 @@ def gather_inputs(paths: Sequence[str], stdin_filename: str | None, quiet: bool)
     return inputs, path_errors
 
 
-def collect_inputs(paths: Sequence[str], stdin_filename: str | None = None) -> tuple[list[InputFile], list[ParseError]]:
+def collect_inputs(
+    paths: Sequence[str], stdin_filename: str | None = None, resolver=None
+) -> tuple[list[InputFile], list[ParseError]]:
     """Expand PATH arguments (files, directories, `-`) into sorted, de-duplicated inputs, plus one error per bad
-    path. Without arguments the current directory is linted; stdin is read only when `-` is given."""
+    path. Without arguments the current directory is linted; stdin is read only when `-` is given.
+
+    With a `SettingsResolver` each input carries the settings of its nearest configuration, directories skip
+    excluded and git-ignored files, and a file named explicitly is skipped only under `force-exclude` (ruff's
+    rules)."""
     found: dict[str, InputFile] = {}
     errors: list[ParseError] = []
     read_stdin = False
@@ -268,18 +331,35 @@ def collect_inputs(paths: Sequence[str], stdin_filename: str | None = None) -> t
         if argument == STDIN:
             read_stdin = True
         elif os.path.isdir(argument):
-            for file in mlir_files_under(argument):
-                found.setdefault(os.path.abspath(file), InputFile(display_name(file), Path(file)))
+            for file in mlir_files_under(argument, resolver):
+                found.setdefault(os.path.abspath(file), _input(file, resolver))
         elif os.path.isfile(argument):
-            found.setdefault(os.path.abspath(argument), InputFile(display_name(argument), Path(argument)))
+            if resolver is not None and _force_excluded(argument, resolver):
+                continue
+            found.setdefault(os.path.abspath(argument), _input(argument, resolver))
         elif os.path.lexists(argument):
             errors.append(ParseError("not a regular file or directory", 1, 1, argument))
         else:
             errors.append(ParseError("no such file or directory", 1, 1, argument))
     inputs = sorted(found.values(), key=lambda item: item.name)
     if read_stdin:
-        inputs.append(InputFile(stdin_filename or STDIN, None))
+        stdin_settings = resolver.for_path(stdin_filename or ".") if resolver is not None else None
+        inputs.append(InputFile(stdin_filename or STDIN, None, stdin_settings))
     return inputs, errors
+
+
+def _input(path: str, resolver) -> InputFile:
+    return InputFile(display_name(path), Path(path), resolver.for_path(path) if resolver is not None else None)
+
+
+def _force_excluded(path: str, resolver) -> bool:
+    """Under `force-exclude`: the file or a directory it is in (below the project root) is excluded."""
+    settings = resolver.for_path(path)
+    if not settings.force_exclude:
+        return False
+    root = Path(os.path.abspath(settings.project_root or os.getcwd()))
+    inside = [parent for parent in Path(os.path.abspath(path)).parents if root in (parent, *parent.parents)]
+    return settings.excluded(path) or any(settings.excluded(str(parent)) for parent in inside)
 
 
 # Linting
@@ -314,9 +394,10 @@ def lint_inputs(inputs: Sequence[InputFile], settings: Settings, lint_text: Lint
     for position, item in enumerate(inputs):
         if position and not gc.isenabled():
             gc.collect(0)  # the previous file's module (its ops and values reference each other): see `main`
+        file_settings = item.settings or settings
         try:
             text = item.read()
-            found = lint_text(text, item.name, settings)
+            found = lint_text(text, item.name, file_settings)
         except HloFixError as exc:
             print_error(exc, item.name)
             run.had_errors = True
@@ -328,7 +409,7 @@ def lint_inputs(inputs: Sequence[InputFile], settings: Settings, lint_text: Lint
             run.had_errors = True
             continue
         run.sources[item.name] = text
-        enabled = [f for f in found if settings.enabled(f.code, f.filename)]
+        enabled = [f for f in found if file_settings.enabled(f.code, f.filename)]
         run.findings += sorted(enabled, key=lambda f: (f.row, f.column, f.code))
     return run
 
@@ -357,13 +438,14 @@ def lint(ctx: click.Context, paths: tuple[str, ...], output_format: str, statist
     try:
         if stdin_filename is not None and STDIN not in paths:
             raise ConfigError("--stdin-filename needs `-` among the paths")
-        settings = settings_from_options(**setting_options)
+        resolver = settings_resolver_from_options(**setting_options)
+        settings = resolver.for_path(".")
         known = baselines.load_baseline(baseline) if baseline else None
+        inputs, path_errors = gather_inputs(paths, stdin_filename, quiet, resolver)
     except HloFixError as exc:
         print_error(exc)
         ctx.exit(EXIT_ERROR)
 
-    inputs, path_errors = gather_inputs(paths, stdin_filename, quiet)
     try:
         lint_text = load_lint_text() if inputs else None
     except HloFixError as exc:
