@@ -592,7 +592,7 @@ def test_lint_path_never_imports_heavy_modules(tmp_path):
     script = STANDIN_CHECKER + textwrap.dedent(f"""\
         from hlo_fix.cli import cli
         codes = [cli.main(["lint", "--isolated", "--output-format", fmt, {str(path)!r}], standalone_mode=False)
-                 for fmt in ("full", "concise", "json", "sarif", "github")]
+                 for fmt in ("full", "concise", "json", "sarif", "github", "gitlab", "junit")]
         codes.append(cli.main(["lint", "--isolated", "--statistics", {str(path)!r}], standalone_mode=False))
         heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("jax", "jaxlib", "numpy", "scipy", "ml_dtypes"))
         print(codes, heavy, file=sys.stderr)
@@ -600,7 +600,7 @@ def test_lint_path_never_imports_heavy_modules(tmp_path):
     """)
     completed = python("-c", script)
     assert completed.returncode == 0, completed.stderr
-    assert completed.stderr.strip() == "[1, 1, 1, 1, 1, 1] []"
+    assert completed.stderr.strip() == "[1, 1, 1, 1, 1, 1, 1, 1] []"
 
 
 def test_subprocess_missing_file_is_one_line_without_traceback():

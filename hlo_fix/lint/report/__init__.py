@@ -9,7 +9,7 @@ from typing import Any, Mapping, Sequence
 
 from hlo_fix.lint.finding import Finding
 
-FORMATS = ("full", "concise", "json", "sarif", "github")
+FORMATS = ("full", "concise", "json", "sarif", "github", "gitlab", "junit")
 DEFAULT_FORMAT = "full"
 
 
