@@ -24,6 +24,7 @@ from hlo_fix import __version__
 from hlo_fix.errors import ConfigError, HloFixError, ParseError
 from hlo_fix.lint.config import load_settings
 from hlo_fix.lint.report import DEFAULT_FORMAT, FORMATS
+from hlo_fix.lint.report.style import COLOR_CHOICES
 from hlo_fix.lint.settings import INDEX_FLOATS, Settings, normalize_selectors
 
 EXIT_CLEAN = 0
@@ -426,12 +427,20 @@ def lint_inputs(inputs: Sequence[InputFile], settings: Settings, lint_text: Lint
               help="Record the current findings in this file and exit.")
 @click.option("--stdin-filename", help="The name to report for the module read from `-`.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only: no summary, no `All checks passed!`.")
+@click.option("--output-file", type=click.Path(dir_okay=False),
+              help="Write the report to this file instead of stdout (errors still go to stderr).")
+@click.option("--color", type=click.Choice(COLOR_CHOICES), default="auto", show_default=True,
+              help="Colour the full and concise formats: `auto` on a terminal (NO_COLOR and FORCE_COLOR apply).")
+@click.option("--show-files", is_flag=True, help="List the files that would be linted, and exit.")
+@click.option("--show-settings", is_flag=True,
+              help="Print the settings the first file would be linted with (and their file), and exit.")
 @click.option("--strict", is_flag=True,
               help="Parse every op with the complete grammar too (slower; catches malformed op bodies).")
 @click.pass_context
 def lint(ctx: click.Context, paths: tuple[str, ...], output_format: str, statistics: bool, exit_zero: bool,
          baseline: str | None, write_baseline: str | None, stdin_filename: str | None, quiet: bool,
-         strict: bool, **setting_options) -> None:
+         output_file: str | None, color: str, show_files: bool, show_settings: bool, strict: bool,
+         **setting_options) -> None:
     """Check StableHLO modules (files, directories searched for *.mlir, or `-` for stdin)."""
     from hlo_fix.lint import baseline as baselines
 
@@ -445,6 +454,14 @@ def lint(ctx: click.Context, paths: tuple[str, ...], output_format: str, statist
     except HloFixError as exc:
         print_error(exc)
         ctx.exit(EXIT_ERROR)
+    if show_files or show_settings:
+        if show_files:
+            click.echo("".join(f"{item.name}\n" for item in inputs), nl=False)
+        else:
+            first = inputs[0].path if inputs and inputs[0].path is not None else Path(".")
+            config = resolver.config_for(first, setting_options.get("config"))
+            click.echo(describe_settings(resolver.for_path(first), str(first), config), nl=False)
+        ctx.exit(EXIT_ERROR if path_errors else EXIT_CLEAN)
 
     try:
         lint_text = load_lint_text() if inputs else None
@@ -467,8 +484,13 @@ def lint(ctx: click.Context, paths: tuple[str, ...], output_format: str, statist
         ctx.exit(EXIT_ERROR if had_errors else EXIT_CLEAN)
 
     findings = known.new_findings(run.findings) if known else run.findings
-    print_report(findings, output_format, statistics=statistics, sources=run.sources,
-                 unsafe_fixes=settings.unsafe_fixes, had_errors=had_errors, quiet=quiet, settings=settings)
+    try:
+        print_report(findings, output_format, statistics=statistics, sources=run.sources,
+                     unsafe_fixes=settings.unsafe_fixes, had_errors=had_errors, quiet=quiet, settings=settings,
+                     output_file=output_file, color=color)
+    except HloFixError as exc:
+        print_error(exc)
+        ctx.exit(EXIT_ERROR)
     if had_errors:
         ctx.exit(EXIT_ERROR)
     ctx.exit(EXIT_FINDINGS if findings and not exit_zero else EXIT_CLEAN)
@@ -476,17 +498,50 @@ def lint(ctx: click.Context, paths: tuple[str, ...], output_format: str, statist
 
 def print_report(findings: Sequence, output_format: str, *, statistics: bool = False, sources=None,
                  unsafe_fixes: bool = False, had_errors: bool = False, quiet: bool = False,
-                 settings: Settings | None = None) -> None:
-    """Render findings in a format (or as statistics) to stdout."""
+                 settings: Settings | None = None, output_file: str | None = None, color: str = "never") -> None:
+    """Render findings in a format (or as statistics) to stdout, or to `output_file` (never coloured in `auto`).
+    Raises HloFixError when the file cannot be written."""
     from hlo_fix.lint import report
+    from hlo_fix.lint.report.style import use_color
 
+    colored = use_color(color, None if output_file else sys.stdout)
     context = report.ReportContext(sources=sources or {}, unsafe_fixes=unsafe_fixes, had_errors=had_errors,
-                                   quiet=quiet, settings=settings)
+                                   quiet=quiet, settings=settings, color=colored)
     if statistics:
         text = report.render_statistics(findings, context, as_json=output_format == "json")
     else:
         text = report.render(output_format, findings, context)
-    click.echo(text, nl=False)
+    if output_file is None:
+        click.echo(text, nl=False, color=colored)  # click would strip the styles off a non-terminal
+        return
+    try:
+        # Opened in place, not replaced: a link, FIFO or device named by the option is written through.
+        with open(output_file, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+    except OSError as exc:
+        raise HloFixError(f"cannot write the report to {output_file}: {exc.strerror or exc}") from None
+
+
+def describe_settings(settings: Settings, path: str, config: Path | None) -> str:
+    """`--show-settings`: which file the settings came from, then every setting in TOML syntax."""
+    import dataclasses
+    import json
+
+    lines = [f"Resolved settings for: {path}", f"Settings path: {config if config else '(none: defaults)'}", ""]
+    for item in dataclasses.fields(settings):
+        value = getattr(settings, item.name)
+        if isinstance(value, tuple):
+            value = list(value)
+        elif hasattr(value, "items"):
+            value = {key: list(codes) for key, codes in value.items()}
+        if value is None:
+            continue
+        if isinstance(value, dict):
+            rendered = "{" + ", ".join(f"{json.dumps(k)} = {json.dumps(v)}" for k, v in value.items()) + "}"
+        else:
+            rendered = json.dumps(value)
+        lines.append(f"{item.name.replace('_', '-')} = {rendered}")
+    return "".join(f"{line}\n" for line in lines)
 
 
 # Rule documentation

@@ -30,6 +30,7 @@ class SettingsResolver:
         self.fixed = fixed
         self._by_directory: dict[str, Settings] = {}
         self._by_config: dict[Path | None, Settings] = {}
+        self._config_of: dict[str, Path | None] = {}
 
     def for_path(self, path: str | Path, is_directory: bool | None = None) -> Settings:
         if self.fixed is not None:
@@ -45,7 +46,16 @@ class SettingsResolver:
                 base = settings_from_config(read_config(config)) if config is not None else Settings()
                 found = self._by_config[config] = self.overlay(base)
             self._by_directory[directory] = found
+            self._config_of[directory] = config
         return found
+
+    def config_for(self, path: str | Path, fixed_config: str | None = None) -> Path | None:
+        """The configuration file `for_path(path)` came from (None: the defaults, or `--isolated`)."""
+        if self.fixed is not None:
+            return Path(fixed_config) if fixed_config else None
+        self.for_path(path)
+        absolute = os.path.abspath(path)
+        return self._config_of.get(absolute if os.path.isdir(absolute) else os.path.dirname(absolute))
 
 
 def git_visible_files(directory: str) -> set[str] | None:

@@ -31,6 +31,8 @@ class ReportContext:
     had_errors: bool = False
     # Findings only, no summary line.
     quiet: bool = False
+    # ANSI colour in the full and concise formats (`--color`).
+    color: bool = False
 
 
 def render(output_format: str, findings: Sequence[Finding], context: ReportContext) -> str:

@@ -7,7 +7,9 @@ from typing import Sequence
 
 from hlo_fix.lint.finding import Finding
 from hlo_fix.lint.report import ReportContext
+from hlo_fix.lint.report.concise import finding_line
 from hlo_fix.lint.report.fixes import fix_is_applicable, fix_is_hidden
+from hlo_fix.lint.report.style import BLUE, BOLD, RED, paint
 from hlo_fix.lint.report.summary import summary_lines
 
 # StableHLO lines (a gather with its attributes and types) often run to hundreds of characters; show a window.
@@ -64,11 +66,10 @@ class SourceLines:
 
 
 def finding_block(finding: Finding, context: ReportContext, source: SourceLines | None = None) -> str:
-    marker = "[*] " if fix_is_applicable(finding, context.unsafe_fixes) else ""
-    lines = [f"{finding.filename}:{finding.row}:{finding.column}: {finding.code} {marker}{finding.message}"]
+    lines = [finding_line(finding, context.unsafe_fixes, context.color)]
     gutter = " " * (len(str(finding.row)) + 1)
     line = (source or SourceLines(context.sources)).line(finding.filename, finding.row, finding.offset)
-    lines += snippet(finding, line, gutter)
+    lines += snippet(finding, line, gutter, context.color)
     if finding.source is not None:
         lines.append(f"{gutter}= source: {finding.source}")
     if finding.fix is not None:
@@ -79,7 +80,7 @@ def finding_block(finding: Finding, context: ReportContext, source: SourceLines 
     return "\n".join(lines)
 
 
-def snippet(finding: Finding, source_line: tuple[str, bool, bool] | None, gutter: str) -> list[str]:
+def snippet(finding: Finding, source_line: tuple[str, bool, bool] | None, gutter: str, color: bool = False) -> list[str]:
     """The finding's first line with carets under its span; nothing when the text is not at hand."""
     if source_line is None:
         return []
@@ -92,11 +93,13 @@ def snippet(finding: Finding, source_line: tuple[str, bool, bool] | None, gutter
     end = finding.end_column - 1 - shift if finding.end_row == finding.row else len(line)
     end = max(min(end, len(line)) if cut_right else end, start + 1)
     shown, start, end = crop(line, start, end, cut_left=cut_left, cut_right=cut_right)
+    bar = paint("|", BOLD + BLUE, color)
+    number = paint(str(finding.row), BOLD + BLUE, color)
     return [
-        f"{gutter}|",
-        f"{finding.row} | {shown}".rstrip(),
-        f"{gutter}| {' ' * start}{'^' * (end - start)}",
-        f"{gutter}|",
+        f"{gutter}{bar}",
+        f"{number} {bar} {shown}".rstrip(),
+        f"{gutter}{bar} {' ' * start}{paint('^' * (end - start), BOLD + RED, color)}",
+        f"{gutter}{bar}",
     ]
 
 
