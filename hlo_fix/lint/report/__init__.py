@@ -33,6 +33,9 @@ class ReportContext:
     quiet: bool = False
     # ANSI colour in the full and concise formats (`--color`).
     color: bool = False
+    # Who reads the report: "cli" (a shell user, pointed at `hlo-fix fix`), or "python" (`hlo_fix.check`'s
+    # caller, who holds a lowering, not a file, and fixes the Python source).
+    audience: str = "cli"
 
 
 def render(output_format: str, findings: Sequence[Finding], context: ReportContext) -> str:

@@ -75,7 +75,8 @@ def finding_block(finding: Finding, context: ReportContext, source: SourceLines 
     if finding.fix is not None:
         note = f"{gutter}= help: {finding.fix.message}"
         if fix_is_hidden(finding, context.unsafe_fixes):
-            note += " (unsafe fix, available with `hlo-fix fix --unsafe-fixes`)"
+            note += " (unsafe fix, available with `hlo-fix fix --unsafe-fixes`)" if context.audience != "python" \
+                else " (unsafe fix: `hlo-fix fix --unsafe-fixes` on the exported module)"
         lines.append(note)
     return "\n".join(lines)
 

@@ -24,6 +24,8 @@ def summary_lines(findings: Sequence[Finding], context: ReportContext) -> list[s
     warnings = len(findings) - errors
     counts = [plural(n, noun) for n, noun in ((errors, "error"), (warnings, "warning")) if n]
     lines = [f"Found {' and '.join(counts)}."]
+    if context.audience == "python":
+        return lines + [python_advice(findings, context.unsafe_fixes)]
     fix_line = fixable_line(findings, context.unsafe_fixes)
     if fix_line:
         lines.append(fix_line)
@@ -41,3 +43,16 @@ def fixable_line(findings: Sequence[Finding], unsafe_fixes: bool) -> str | None:
     if hidden:
         return f"No fixes available ({hidden_note})."
     return None
+
+
+def python_advice(findings: Sequence[Finding], unsafe_fixes: bool) -> str:
+    """For `hlo_fix.check`'s caller: the cure is in the Python that built the module; the rewriter works on an
+    exported file."""
+    located = any(f.source is not None for f in findings)
+    where = "Change the Python lines named by `source:`" if located else "Change the Python code that built this module"
+    advice = f"{where}, following each `help:`"
+    fixable = sum(fix_is_applicable(f, unsafe_fixes) or fix_is_hidden(f, unsafe_fixes) for f in findings)
+    if fixable:
+        advice += (f"; or write the module to a file (`lowered.as_text()`) and let `hlo-fix fix` rewrite it "
+                   f"({plural(fixable, 'finding')} can be rewritten)")
+    return advice + "."
