@@ -135,8 +135,12 @@ def check(
     if settings is None:
         settings = project_settings(select=select, ignore=ignore, index_float=index_float, config=config,
                                     isolated=isolated)
+    from hlo_fix.lint.suppression import apply_suppressions
+
     text = module_text(lowered)
-    findings = lint_text(text, name, settings=settings)
+    # `# hlo-fix: ignore[...]` on the Python line a finding names silences it, as in `hlo-fix lint`.
+    findings = apply_suppressions(lint_text(text, name, settings=settings), text, name, None,
+                                  settings.project_root).kept
     blocking = [f for f in findings if f.severity == "error"] if errors_only else findings
     if blocking:
         from hlo_fix.lint import report

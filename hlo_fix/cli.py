@@ -373,6 +373,8 @@ class LintRun:
     findings: list = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
     had_errors: bool = False
+    # Comments that silenced nothing, as `path:line:col: warning: ...` lines (`hlo_fix.lint.suppression`).
+    unused_suppressions: list[str] = field(default_factory=list)
 
 
 LintText = Callable[[str, str, Settings], list]
@@ -390,8 +392,12 @@ def load_lint_text() -> LintText:
 
 
 def lint_inputs(inputs: Sequence[InputFile], settings: Settings, lint_text: LintText) -> LintRun:
-    """Lint each input; a file that fails prints its error line and the others are still linted."""
+    """Lint each input; a file that fails prints its error line and the others are still linted. Findings that a
+    suppression comment silences are left out, and comments that silenced nothing are listed."""
+    from hlo_fix.lint import suppression
+
     run = LintRun()
+    python_comments = suppression.PythonComments()
     for position, item in enumerate(inputs):
         if position and not gc.isenabled():
             gc.collect(0)  # the previous file's module (its ops and values reference each other): see `main`
@@ -411,7 +417,11 @@ def lint_inputs(inputs: Sequence[InputFile], settings: Settings, lint_text: Lint
             continue
         run.sources[item.name] = text
         enabled = [f for f in found if file_settings.enabled(f.code, f.filename)]
-        run.findings += sorted(enabled, key=lambda f: (f.row, f.column, f.code))
+        kept = suppression.apply_suppressions(enabled, text, item.name, str(item.path) if item.path else None,
+                                              file_settings.project_root, python_comments)
+        run.unused_suppressions += [suppression.unused_warning(c, codes) for c, codes in kept.unused]
+        run.findings += sorted(kept.kept, key=lambda f: (f.row, f.column, f.code))
+    run.unused_suppressions += [suppression.unused_warning(c, codes) for c, codes in python_comments.unused()]
     return run
 
 
@@ -472,6 +482,8 @@ def lint(ctx: click.Context, paths: tuple[str, ...], output_format: str, statist
         lint_text = functools.partial(lint_text, strict=True)
     run = lint_inputs(inputs, settings, lint_text)
     had_errors = run.had_errors or bool(path_errors)
+    for warning in run.unused_suppressions:
+        click.echo(warning, err=True)
 
     if write_baseline:
         try:
