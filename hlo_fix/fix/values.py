@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hlo_fix.ir.idioms import normalized_source, splat_value
+from hlo_fix.ir.idioms import broadcast_dims, normalized_source, splat_value
 from hlo_fix.rules.constant_iota import constant_iota_dim
 from hlo_fix.sharding.annotations import forwarded, see_through
 
@@ -96,7 +96,7 @@ def iota_dim(value: "Value", depth: int = 0) -> int | None:
     if name == "stablehlo.broadcast_in_dim":
         source = op.operands[0]
         inner = iota_dim(source, depth + 1)
-        dims = dims_attribute(op, "broadcast_dimensions", "dims")
+        dims = broadcast_dims(op)
         source_shape = shape_of(source)
         if inner is None or dims is None or source_shape is None or inner >= len(dims):
             return None
@@ -151,7 +151,7 @@ def scaled_iota(value: "Value", depth: int = 0) -> tuple[int, int] | None:
     if op.name == "stablehlo.broadcast_in_dim":
         source = op.operands[0]
         inner = scaled_iota(source, depth + 1)
-        dims = dims_attribute(op, "broadcast_dimensions", "dims")
+        dims = broadcast_dims(op)
         source_shape = shape_of(source)
         if inner is None or dims is None or source_shape is None:
             return None
@@ -178,7 +178,7 @@ def without_size_one_dim(value: "Value", dim: int, target_shape) -> "Value | Non
     if shape_of(source) != tuple(target_shape):
         return None
     if op.name == "stablehlo.broadcast_in_dim":
-        dims = dims_attribute(op, "broadcast_dimensions", "dims")
+        dims = broadcast_dims(op)
         expected = [d for d in range(len(target_shape) + 1) if d != dim]
         if dims != expected:
             return None

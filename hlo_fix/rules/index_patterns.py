@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from hlo_fix.ir.idioms import normalized_source, splat_value
+from hlo_fix.ir.idioms import broadcast_dims, normalized_source, permutation, splat_value
 from hlo_fix.ir.shapes import reshape_groups
 from hlo_fix.ir.structure import structure_of
 from hlo_fix.rules.constant_iota import constant_iota_dim
@@ -138,12 +138,12 @@ class _Tracer:
         if name in _BROADCASTS:
             # dynamic_broadcast_in_dim's second operand is the output shape (shape-polymorphic exports).
             source = op.operands[0]
-            bdims = op.attributes.ints("broadcast_dimensions") or op.attributes.ints("dims") or []
+            bdims = broadcast_dims(op) or []
             so = _shape(source)
             mapped = {i: dims[d] for i, d in enumerate(bdims) if d in dims and so is not None and so[i] != 1}
             return self.follow(source, mapped, scale, nxt, calls)
         if name == "stablehlo.transpose":
-            perm = op.attributes.ints("permutation") or op.attributes.ints("dims") or []
+            perm = permutation(op) or []
             mapped = {p: dims[i] for i, p in enumerate(perm) if i in dims}
             return self.follow(op.operands[0], mapped, scale, nxt, calls)
         if name == "stablehlo.select":
@@ -337,9 +337,12 @@ def _index_pieces(indices: "Value", ivd: int, count: int) -> tuple["Value", list
             for operand in op.operands:
                 so = _shape(operand)
                 extent = so[axis] if so is not None and axis < len(so) else 1
+                if len(pieces) + (extent or 1) > count:  # not the index vector's parts (an extent may be huge)
+                    break
                 pieces.extend([(operand, None)] * (extent or 1))
-            if len(pieces) == count:
-                return value, pieces
+            else:
+                if len(pieces) == count:
+                    return value, pieces
     return indices, [(indices, None)] * count if count == 1 else [(indices, k) for k in range(count)]
 
 

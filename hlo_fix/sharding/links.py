@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from hlo_fix.errors import ParseError
 from hlo_fix.ir.attributes import parse_int_pair, parse_ints, parse_struct
+from hlo_fix.ir.idioms import broadcast_dims, permutation
 from hlo_fix.ir.shapes import reshape_groups
 from hlo_fix.sharding.annotations import BARRIER, SAME_VALUE_TARGETS, TO_FULL, TO_SHARD, custom_call_target
 
@@ -83,7 +84,7 @@ def _elementwise_links(op: "Op") -> Iterator[Link]:
 
 def _broadcast_in_dim(op: "Op") -> Iterator[Link]:
     operand, result = op.operands[0], op.results[0]
-    dims = op.attributes.ints("broadcast_dimensions") or op.attributes.ints("dims") or []
+    dims = broadcast_dims(op) or []
     so, sr = _shape(operand), _shape(result)
     if so is None or sr is None:
         return
@@ -93,7 +94,7 @@ def _broadcast_in_dim(op: "Op") -> Iterator[Link]:
 
 
 def _transpose(op: "Op") -> Iterator[Link]:
-    perm = op.attributes.ints("permutation") or op.attributes.ints("dims") or []
+    perm = permutation(op) or []
     for i, p in enumerate(perm):
         yield op.operands[0], p, op.results[0], i
 
