@@ -222,3 +222,12 @@ def test_fix_to_a_closed_stdout_exits_2(tmp_path):
     os.close(writer)
     assert cut.returncode == 2 and b"Traceback" not in cut.stderr, cut.stderr
     assert b"cannot write the fixed module to stdout" in cut.stderr
+
+
+def test_write_baseline_onto_a_fifo_is_refused_and_onto_dev_null_written(tmp_path):
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    code, _, err = run("lint", "--isolated", str(SPLAT), "--write-baseline", str(pipe))
+    assert code == 2 and err.strip() == f"{pipe}:1:1: error: cannot write baseline: not written: the output is a FIFO"
+    assert run("lint", "--isolated", str(SPLAT), "--write-baseline", os.devnull)[0] == 0
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)

@@ -73,7 +73,7 @@ class Baseline:
 def write_baseline(path: str | Path, findings: Iterable[Finding]) -> Baseline:
     """Record `findings` in `path` (JSON, sorted so that it diffs well under version control), atomically: a full
     disk or a kill leaves the old baseline, never a truncated one."""
-    from hlo_fix.fix.atomic import write_atomically
+    from hlo_fix.fix.atomic import WriteRefusedError, write_atomically
 
     path = Path(path)
     baseline = Baseline.from_findings(findings, path.absolute().parent)
@@ -81,6 +81,8 @@ def write_baseline(path: str | Path, findings: Iterable[Finding]) -> Baseline:
         write_atomically(path, json.dumps(baseline.to_json(), indent=2) + "\n")
     except OSError as exc:
         raise ConfigFileError(f"cannot write baseline: {exc.strerror or exc}", path) from None
+    except WriteRefusedError as exc:  # a FIFO or socket: writing would block or go nowhere
+        raise ConfigFileError(f"cannot write baseline: {exc}", path) from None
     return baseline
 
 
