@@ -92,6 +92,8 @@ def _write_special(target: Path, info: os.stat_result, text: str) -> None:
 
 
 def _copy_owner_and_mode(descriptor: int, info: os.stat_result | None) -> None:
+    if not hasattr(os, "fchmod"):  # Windows: no POSIX owner or mode bits to copy
+        return
     if info is None:
         umask = os.umask(0)
         os.umask(umask)
