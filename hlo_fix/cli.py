@@ -391,10 +391,12 @@ def load_lint_text() -> LintText:
     return lint_text
 
 
-def lint_inputs(inputs: Sequence[InputFile], settings: Settings, lint_text: LintText) -> LintRun:
+def lint_inputs(inputs: Sequence[InputFile], settings: Settings, lint_text: LintText, cache=None,
+                strict: bool = False) -> LintRun:
     """Lint each input; a file that fails prints its error line and the others are still linted. Findings that a
     suppression comment silences are left out, and comments that silenced nothing are listed."""
     from hlo_fix.lint import suppression
+    from hlo_fix.lint.cache import cached_lint
 
     run = LintRun()
     python_comments = suppression.PythonComments()
@@ -404,7 +406,7 @@ def lint_inputs(inputs: Sequence[InputFile], settings: Settings, lint_text: Lint
         file_settings = item.settings or settings
         try:
             text = item.read()
-            found = lint_text(text, item.name, file_settings)
+            found = cached_lint(cache, lint_text, text, item.name, file_settings, strict)
         except HloFixError as exc:
             print_error(exc, item.name)
             run.had_errors = True
@@ -444,13 +446,17 @@ def lint_inputs(inputs: Sequence[InputFile], settings: Settings, lint_text: Lint
 @click.option("--show-files", is_flag=True, help="List the files that would be linted, and exit.")
 @click.option("--show-settings", is_flag=True,
               help="Print the settings the first file would be linted with (and their file), and exit.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False),
+              help="Where the result cache lives (default: .hlo-fix_cache next to the configuration; "
+              "HLO_FIX_CACHE_DIR).")
 @click.option("--strict", is_flag=True,
               help="Parse every op with the complete grammar too (slower; catches malformed op bodies).")
 @click.pass_context
 def lint(ctx: click.Context, paths: tuple[str, ...], output_format: str, statistics: bool, exit_zero: bool,
          baseline: str | None, write_baseline: str | None, stdin_filename: str | None, quiet: bool,
-         output_file: str | None, color: str, show_files: bool, show_settings: bool, strict: bool,
-         **setting_options) -> None:
+         output_file: str | None, color: str, show_files: bool, show_settings: bool, no_cache: bool,
+         cache_dir: str | None, strict: bool, **setting_options) -> None:
     """Check StableHLO modules (files, directories searched for *.mlir, or `-` for stdin)."""
     from hlo_fix.lint import baseline as baselines
 
@@ -480,7 +486,14 @@ def lint(ctx: click.Context, paths: tuple[str, ...], output_format: str, statist
         ctx.exit(EXIT_ERROR)
     if strict and lint_text is not None:
         lint_text = functools.partial(lint_text, strict=True)
-    run = lint_inputs(inputs, settings, lint_text)
+    cache = None
+    if not no_cache and inputs:
+        from hlo_fix.lint.cache import ResultCache, cache_dir_for
+
+        cache = ResultCache(cache_dir_for(settings.project_root, cache_dir))
+    run = lint_inputs(inputs, settings, lint_text, cache, strict)
+    if cache is not None:
+        cache.save()
     had_errors = run.had_errors or bool(path_errors)
     for warning in run.unused_suppressions:
         click.echo(warning, err=True)
@@ -554,6 +567,30 @@ def describe_settings(settings: Settings, path: str, config: Path | None) -> str
             rendered = json.dumps(value)
         lines.append(f"{item.name.replace('_', '-')} = {rendered}")
     return "".join(f"{line}\n" for line in lines)
+
+
+@cli.command()
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="The cache to remove (as for `lint`).")
+@click.pass_context
+def clean(ctx: click.Context, cache_dir: str | None) -> None:
+    """Remove the result cache (.hlo-fix_cache here and next to the configuration, or --cache-dir)."""
+    import shutil
+
+    from hlo_fix.lint.cache import cache_dir_for
+
+    try:
+        root = load_settings(None).project_root
+    except HloFixError:
+        root = None
+    targets = {cache_dir_for(os.getcwd(), cache_dir).absolute(), cache_dir_for(root, cache_dir).absolute()}
+    for target in sorted(targets):
+        if target.is_dir():
+            click.echo(f"Removing cache at: {display_name(str(target))}", err=True)
+            try:
+                shutil.rmtree(target)
+            except OSError as exc:
+                print_error(f"cannot remove {target}: {exc.strerror or exc}")
+                ctx.exit(EXIT_ERROR)
 
 
 # Rule documentation
