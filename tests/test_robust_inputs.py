@@ -140,9 +140,6 @@ def test_a_non_ascii_value_name_is_no_internal_error(tmp_path):
         no_crash(hlo_fix(*command, "--isolated", str(path), cwd=tmp_path))
 
 
-@pytest.mark.xfail(strict=True, reason="the reader drops a non-ASCII value name from the signature and from operand "
-                   "lists (hlo_fix/ir, the reader's owner), so a rewrite indexes an operand that is not there; MLIR "
-                   "rejects the name, and so should the reader, at its position")
 def test_a_non_ascii_argument_name_is_a_located_error(tmp_path):
     text = FLAT.read_text().replace("%arg0", "%ä")
     assert jaxlib_accepts(text) in (False, None)

@@ -33,7 +33,7 @@ from hlo_fix.ir.layout import (
     statement_kind,
 )
 from hlo_fix.ir.model import Module, Op, Region, Value
-from hlo_fix.ir.tokens import CLOSERS, OPENERS, Cursor, tokenize
+from hlo_fix.ir.tokens import CLOSERS, OPENERS, Cursor, tokenize, unexpected_character
 
 
 _NO_END = 1 << 62  # an end position past any text
@@ -492,7 +492,8 @@ class _Reader:
                     continue
                 skip_until = self.read_tokens(start + indent + 1)
                 continue
-            match = head_match(line, indent) if settled and "//" not in line else None
+            # Non-ASCII text outside a string is an error MLIR's lexer reports; the token path finds where.
+            match = head_match(line, indent) if settled and "//" not in line and line.isascii() else None
             if match is None and first == "^" and self.current is None and self.read_label_line(line, start, delta):
                 continue
             if match is not None:
@@ -540,7 +541,11 @@ class _Reader:
                     op.end = start + end
                     if tail.find("%", head_end) >= 0:
                         operands = op.operands
-                        for use in use_findall(tail, head_end):
+                        uses = use_findall(tail, head_end)
+                        if len(uses) != tail.count("%", head_end):
+                            at = _bare_percent(line, head_end)
+                            raise self.error(unexpected_character(line, at), start + at)
+                        for use in uses:
                             value = scope.get(use)
                             if value is None:
                                 self.use(op, use)
@@ -789,6 +794,14 @@ _MAY_START = frozenset(
 )
 _CONTINUATIONS = frozenset({"COMMA", "ARROW", "COLON", "EQUAL"})
 _MAY_CONTINUE = frozenset(",:=>s")  # last characters of a line whose op may go on (`_line_may_end`)
+
+
+def _bare_percent(line: str, pos: int) -> int:
+    """Offset in `line` of the first `%` at or after `pos` that starts no value name."""
+    at = line.find("%", pos)
+    while at >= 0 and lexicon().use.match(line, at):
+        at = line.find("%", at + 1)
+    return max(at, 0)
 
 
 def _bracket_stack(text: str, stack: list[str] | None = None) -> list[str] | None:

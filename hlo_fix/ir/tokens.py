@@ -249,4 +249,11 @@ class Cursor:
 def _unexpected(text: str, pos: int) -> ParseError:
     line = text.count("\n", 0, pos) + 1
     column = pos - (text.rfind("\n", 0, pos) + 1) + 1
-    return ParseError(f"unexpected character {text[pos]!r}", line, column)
+    return ParseError(unexpected_character(text, pos), line, column)
+
+
+def unexpected_character(text: str, pos: int) -> str:
+    """What MLIR's lexer would say of the character at `pos`, which starts no token."""
+    if text[pos] == "%" and pos + 1 < len(text):
+        return f"expected a value name after '%', found {text[pos + 1]!r}"
+    return f"unexpected character {text[pos]!r}"
