@@ -89,7 +89,7 @@ def main(argv=None) -> int:
             continue
         size = sum(p.stat().st_size for p in path.rglob("*.mlir")) if path.is_dir() else path.stat().st_size
         try:
-            jaxlib, hlo = run_sides(path, [str(HLO_FIX), *command, str(path)], sys.executable, args.repeats,
+            jaxlib, hlo = run_sides(path, [str(HLO_FIX), *command, "--no-cache", str(path)], sys.executable, args.repeats,
                                     lambda message: None)
         except BenchError as exc:
             print(f"{name}: ERROR: {exc}", file=sys.stderr)
