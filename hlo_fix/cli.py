@@ -392,21 +392,30 @@ def load_lint_text() -> LintText:
 
 
 def lint_inputs(inputs: Sequence[InputFile], settings: Settings, lint_text: LintText, cache=None,
-                strict: bool = False) -> LintRun:
+                strict: bool = False, jobs: int = 1) -> LintRun:
     """Lint each input; a file that fails prints its error line and the others are still linted. Findings that a
-    suppression comment silences are left out, and comments that silenced nothing are listed."""
+    suppression comment silences are left out, and comments that silenced nothing are listed. With `jobs` > 1
+    the checker runs in that many processes; output and its order are those of a serial run."""
     from hlo_fix.lint import suppression
     from hlo_fix.lint.cache import cached_lint
 
     run = LintRun()
     python_comments = suppression.PythonComments()
+    computed = _lint_in_parallel(inputs, settings, lint_text, cache, strict, jobs) if jobs > 1 else {}
     for position, item in enumerate(inputs):
         if position and not gc.isenabled():
             gc.collect(0)  # the previous file's module (its ops and values reference each other): see `main`
         file_settings = item.settings or settings
         try:
-            text = item.read()
-            found = cached_lint(cache, lint_text, text, item.name, file_settings, strict)
+            if position in computed:
+                kind, text, found = computed.pop(position)
+                if kind == "error":
+                    click.echo(found, err=True)
+                    run.had_errors = True
+                    continue
+            else:
+                text = item.read()
+                found = cached_lint(cache, lint_text, text, item.name, file_settings, strict)
         except HloFixError as exc:
             print_error(exc, item.name)
             run.had_errors = True
@@ -425,6 +434,34 @@ def lint_inputs(inputs: Sequence[InputFile], settings: Settings, lint_text: Lint
         run.findings += sorted(kept.kept, key=lambda f: (f.row, f.column, f.code))
     run.unused_suppressions += [suppression.unused_warning(c, codes) for c, codes in python_comments.unused()]
     return run
+
+
+def _lint_in_parallel(inputs: Sequence[InputFile], settings: Settings, lint_text: LintText, cache, strict: bool,
+                      jobs: int) -> dict[int, tuple[str, str, object]]:
+    """position -> (kind, text, findings or error line) for the inputs that were read and missed the cache,
+    linted by `jobs` forked processes. Inputs that cannot be read are left to the serial loop (same message)."""
+    from hlo_fix.lint import parallel
+
+    if not parallel.can_fork() or len(inputs) < 2:
+        return {}
+    pending: list[tuple[int, str, str, Settings, str | None]] = []
+    for position, item in enumerate(inputs):
+        try:
+            text = item.read()
+        except Exception:  # the serial loop reads it again and reports it as a serial run does
+            continue
+        file_settings = item.settings or settings
+        key = cache.key(text, item.name, file_settings, strict) if cache is not None else None
+        if key is None or cache.get(key) is None:
+            pending.append((position, text, item.name, file_settings, key))
+    tasks = [(text, name, file_settings) for _, text, name, file_settings, _ in pending]
+    results = parallel.lint_all(tasks, lint_text, format_error, jobs) if len(tasks) > 1 else []
+    computed = {}
+    for (position, text, _, _, key), (kind, value) in zip(pending, results):
+        computed[position] = (kind, text, value)
+        if kind == "found" and cache is not None:
+            cache.put(key, value)
+    return computed
 
 
 @cli.command()
@@ -446,6 +483,8 @@ def lint_inputs(inputs: Sequence[InputFile], settings: Settings, lint_text: Lint
 @click.option("--show-files", is_flag=True, help="List the files that would be linted, and exit.")
 @click.option("--show-settings", is_flag=True,
               help="Print the settings the first file would be linted with (and their file), and exit.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Lint in this many processes (the output is the same as with one).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--cache-dir", type=click.Path(file_okay=False),
               help="Where the result cache lives (default: .hlo-fix_cache next to the configuration; "
@@ -455,7 +494,7 @@ def lint_inputs(inputs: Sequence[InputFile], settings: Settings, lint_text: Lint
 @click.pass_context
 def lint(ctx: click.Context, paths: tuple[str, ...], output_format: str, statistics: bool, exit_zero: bool,
          baseline: str | None, write_baseline: str | None, stdin_filename: str | None, quiet: bool,
-         output_file: str | None, color: str, show_files: bool, show_settings: bool, no_cache: bool,
+         output_file: str | None, color: str, show_files: bool, show_settings: bool, jobs: int, no_cache: bool,
          cache_dir: str | None, strict: bool, **setting_options) -> None:
     """Check StableHLO modules (files, directories searched for *.mlir, or `-` for stdin)."""
     from hlo_fix.lint import baseline as baselines
@@ -491,7 +530,7 @@ def lint(ctx: click.Context, paths: tuple[str, ...], output_format: str, statist
         from hlo_fix.lint.cache import ResultCache, cache_dir_for
 
         cache = ResultCache(cache_dir_for(settings.project_root, cache_dir))
-    run = lint_inputs(inputs, settings, lint_text, cache, strict)
+    run = lint_inputs(inputs, settings, lint_text, cache, strict, jobs)
     if cache is not None:
         cache.save()
     had_errors = run.had_errors or bool(path_errors)

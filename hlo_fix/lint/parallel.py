@@ -1,0 +1,51 @@
+"""`lint -j N`: modules linted in N forked worker processes, results returned in input order.
+
+Workers are forked, so they share the parent's checker, settings and texts without pickling them (only a task's
+index goes out); findings come back as the cache's plain entries (`hlo_fix.lint.cache`), which carry everything a
+report prints and none of the module's objects. Where `fork` is not available the caller lints serially.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from typing import Callable, Sequence
+
+from hlo_fix.errors import HloFixError
+
+# What the forked workers read: set by `lint_all` just before the pool forks.
+_TASKS: Sequence[tuple[str, str, object]] = ()
+_LINT: Callable | None = None
+_FORMAT_ERROR: Callable | None = None
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _run(index: int):
+    from hlo_fix.lint.cache import finding_to_entry
+
+    text, name, settings = _TASKS[index]
+    try:
+        return "found", [finding_to_entry(f) for f in _LINT(text, name, settings)]
+    except HloFixError as exc:
+        return "error", _FORMAT_ERROR(exc, name)
+    except Exception as exc:  # a bug in hlo-fix: one line, as in a serial run
+        return "error", _FORMAT_ERROR(f"internal error ({type(exc).__name__}: {exc}); please report it", name)
+
+
+def lint_all(tasks: Sequence[tuple[str, str, object]], lint_text: Callable, format_error: Callable,
+             jobs: int) -> list[tuple[str, object]]:
+    """("found", findings) or ("error", the error's line) for each (text, name, settings), in order."""
+    global _TASKS, _LINT, _FORMAT_ERROR
+    from hlo_fix.lint.cache import finding_from_entry
+
+    _TASKS, _LINT, _FORMAT_ERROR = tasks, lint_text, format_error
+    try:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(processes=min(jobs, len(tasks), os.cpu_count() or jobs)) as pool:
+            results = pool.map(_run, range(len(tasks)), chunksize=max(1, len(tasks) // (jobs * 8)))
+    finally:
+        _TASKS, _LINT, _FORMAT_ERROR = (), None, None
+    return [(kind, [finding_from_entry(e) for e in value] if kind == "found" else value) for kind, value in results]
