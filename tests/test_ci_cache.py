@@ -102,3 +102,14 @@ def test_cache_dir_option_environment_and_clean(project, checker_calls, monkeypa
     assert not (project / ".hlo-fix_cache").exists()
     assert CliRunner().invoke(cli, ["clean", "--cache-dir", "elsewhere"]).exit_code == 0
     assert not (project / "elsewhere").exists()
+
+
+def test_a_fifo_in_place_of_the_cache_file_does_not_block(project, checker_calls):
+    import os
+
+    lint(".")
+    results = next((project / ".hlo-fix_cache").rglob("results.json"))
+    results.unlink()
+    os.mkfifo(results)
+    result = lint("--output-format", "concise", "iota.mlir")
+    assert result.exit_code == 1 and "HF001" in result.stdout

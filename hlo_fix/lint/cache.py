@@ -150,11 +150,13 @@ class ResultCache:
 
     def _load(self) -> dict[str, dict]:
         if self._entries is None:
-            try:
-                with open(self.path, encoding="utf-8") as stream:
-                    loaded = json.load(stream)
+            from hlo_fix.errors import HloFixError
+            from hlo_fix.lint.config import read_regular_text
+
+            try:  # a FIFO or device put in its place must not block the run: regular files only
+                loaded = json.loads(read_regular_text(self.path, "cache")) if self.path.exists() else {}
                 self._entries = loaded if isinstance(loaded, dict) else {}
-            except (OSError, ValueError, RecursionError):
+            except (HloFixError, OSError, ValueError, RecursionError):
                 self._entries = {}
         return self._entries
 
