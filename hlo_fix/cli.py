@@ -372,6 +372,8 @@ class LintRun:
 
     findings: list = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
+    # name -> the Settings of its nearest configuration, where discovery resolved them.
+    file_settings: dict[str, Settings] = field(default_factory=dict)
     had_errors: bool = False
     # Comments that silenced nothing, as `path:line:col: warning: ...` lines (`hlo_fix.lint.suppression`).
     unused_suppressions: list[str] = field(default_factory=list)
@@ -427,6 +429,8 @@ def lint_inputs(inputs: Sequence[InputFile], settings: Settings, lint_text: Lint
             run.had_errors = True
             continue
         run.sources[item.name] = text
+        if item.settings is not None:
+            run.file_settings[item.name] = item.settings
         enabled = [f for f in found if file_settings.enabled(f.code, f.filename)]
         kept = suppression.apply_suppressions(enabled, text, item.name, str(item.path) if item.path else None,
                                               file_settings.project_root, python_comments)
@@ -551,7 +555,7 @@ def lint(ctx: click.Context, paths: tuple[str, ...], output_format: str, statist
     try:
         print_report(findings, output_format, statistics=statistics, sources=run.sources,
                      unsafe_fixes=settings.unsafe_fixes, had_errors=had_errors, quiet=quiet, settings=settings,
-                     output_file=output_file, color=color)
+                     output_file=output_file, color=color, file_settings=run.file_settings)
     except HloFixError as exc:
         print_error(exc)
         ctx.exit(EXIT_ERROR)
@@ -562,7 +566,8 @@ def lint(ctx: click.Context, paths: tuple[str, ...], output_format: str, statist
 
 def print_report(findings: Sequence, output_format: str, *, statistics: bool = False, sources=None,
                  unsafe_fixes: bool = False, had_errors: bool = False, quiet: bool = False,
-                 settings: Settings | None = None, output_file: str | None = None, color: str = "never") -> None:
+                 settings: Settings | None = None, output_file: str | None = None, color: str = "never",
+                 file_settings=None) -> None:
     """Render findings in a format (or as statistics) to stdout, or to `output_file` (never coloured in `auto`).
     Raises HloFixError when the file cannot be written."""
     from hlo_fix.lint import report
@@ -570,7 +575,7 @@ def print_report(findings: Sequence, output_format: str, *, statistics: bool = F
 
     colored = use_color(color, None if output_file else sys.stdout)
     context = report.ReportContext(sources=sources or {}, unsafe_fixes=unsafe_fixes, had_errors=had_errors,
-                                   quiet=quiet, settings=settings, color=colored)
+                                   quiet=quiet, settings=settings, color=colored, file_settings=file_settings or {})
     if statistics:
         text = report.render_statistics(findings, context, as_json=output_format == "json")
     else:

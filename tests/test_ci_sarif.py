@@ -135,3 +135,13 @@ def test_a_results_fix_is_the_rewrite_hlo_fix_fix_makes(repo, fixture):
 def test_results_without_an_applicable_fix_have_none(repo):
     results = lint_sarif(GATHER.name)["runs"][0]["results"]
     assert {r["ruleId"]: "fixes" in r for r in results} == {"HF002": True, "HF005": False}
+
+
+def test_fixes_follow_the_files_own_configuration(repo):
+    """A subdirectory whose configuration marks HF002's fix unfixable gets no fix there, the other file keeps it."""
+    (repo / "models" / "strict").mkdir()
+    shutil.copy(GATHER, repo / "models" / "strict" / "gather.mlir")
+    (repo / "models" / "strict" / "hlo-fix.toml").write_text('unfixable = ["HF002"]\n')
+    results = lint_sarif(".")["runs"][0]["results"]
+    fixed = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results if "fixes" in r}
+    assert f"models/{GATHER.name}" in fixed and "models/strict/gather.mlir" not in fixed

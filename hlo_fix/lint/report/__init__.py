@@ -27,6 +27,8 @@ class ReportContext:
     root: Path | None = None
     # The run's Settings, for formats that compute fixes (SARIF); None: the defaults with `unsafe_fixes`.
     settings: Any = None
+    # filename -> the Settings that file was linted with, where its nearest configuration differs.
+    file_settings: Mapping[str, Any] = field(default_factory=dict)
     # Some file could not be linted: a clean result is then not "All checks passed!".
     had_errors: bool = False
     # Findings only, no summary line.

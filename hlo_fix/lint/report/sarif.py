@@ -91,7 +91,8 @@ def result(finding: Finding, rule_index: int, context: ReportContext, root) -> d
     if fix_is_applicable(finding, context.unsafe_fixes):
         from hlo_fix.lint.report.sarif_fixes import result_fixes
 
-        fixes = result_fixes(finding, context.sources.get(finding.filename), _settings(context), location)
+        settings = context.file_settings.get(finding.filename) or _settings(context)
+        fixes = result_fixes(finding, context.sources.get(finding.filename), settings, location)
         if fixes:
             entry["fixes"] = fixes
     return entry
