@@ -137,14 +137,15 @@ class Settings:
 
     def _file_ignores(self, filename: str) -> frozenset[str]:
         """The selectors per-file-ignores apply to `filename`, worked out once per file."""
+        key = (filename, None if self.project_root else os.getcwd())  # relative paths depend on the directory
         cache = self._ignore_cache
-        found = cache.get(filename)
+        found = cache.get(key)
         if found is None:
-            found = cache[filename] = self._globs.selectors_for(self._path_candidates(filename))
+            found = cache[key] = self._globs.selectors_for(self._path_candidates(filename))
         return found
 
     @functools.cached_property
-    def _ignore_cache(self) -> dict[str, frozenset[str]]:
+    def _ignore_cache(self) -> dict[tuple[str, str | None], frozenset[str]]:
         return {}
 
     @functools.cached_property
