@@ -231,3 +231,16 @@ def test_write_baseline_onto_a_fifo_is_refused_and_onto_dev_null_written(tmp_pat
     assert code == 2 and err.strip() == f"{pipe}:1:1: error: cannot write baseline: not written: the output is a FIFO"
     assert run("lint", "--isolated", str(SPLAT), "--write-baseline", os.devnull)[0] == 0
     assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+
+
+def test_a_temporary_file_of_a_live_process_is_left_alone(tmp_path):
+    path = module(tmp_path)
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        theirs = tmp_path / f".m.mlir.hlo-fix-{alive.pid}-abcd.tmp"  # another fix of the same file, mid-write
+        theirs.write_text("partial")
+        assert run("fix", "--isolated", str(path))[0] == 0
+        assert temporaries(tmp_path) == [theirs.name]
+    finally:
+        alive.kill()
+        alive.wait()
