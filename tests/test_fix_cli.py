@@ -178,3 +178,21 @@ def test_bad_option_values_are_errors(copy):
     assert code == 2 and "einsum" in err
     code, _, err = run("fix", "--diff", "-o", "x.mlir", str(copy(GATHER)))
     assert code == 2 and "cannot be combined" in err
+
+
+def test_exit_non_zero_on_fix_says_that_something_was_fixed(copy):
+    path = copy(SPLAT)
+    assert run("fix", "--exit-non-zero-on-fix", str(path))[0] == 1
+    assert run("fix", "--exit-non-zero-on-fix", str(path))[0] == 0  # nothing left to fix
+
+
+def test_fix_of_a_directory_skips_what_the_configuration_excludes(tmp_path):
+    kept, skipped = tmp_path / "kept.mlir", tmp_path / "out" / "generated.mlir"
+    skipped.parent.mkdir()
+    for target in (kept, skipped):
+        shutil.copyfile(FIXTURES / SPLAT, target)
+    (tmp_path / "hlo-fix.toml").write_text('extend-exclude = ["out"]\n', encoding="utf-8")
+    before = skipped.read_text()
+    code, out, _ = run("fix", str(tmp_path))
+    assert code == 0 and "stablehlo.scatter" not in kept.read_text()
+    assert skipped.read_text() == before  # excluded, as lint would have skipped it

@@ -31,6 +31,7 @@ from hlo_fix.cli import (
     print_report,
     settings_from_options,
     settings_options,
+    settings_resolver_from_options,
 )
 from hlo_fix.errors import ConfigError, HloFixError
 from hlo_fix.fix.atomic import WriteRefusedError
@@ -63,12 +64,15 @@ class FixRun:
               help="How to print the findings that remain.")
 @click.option("--stdin-filename", help="The name to report for the module read from `-`.")
 @click.option("-q", "--quiet", is_flag=True, help="Print remaining findings only, no summary.")
+@click.option("--exit-non-zero-on-fix", is_flag=True,
+              help="Exit with 1 when any fix was applied, even if no finding remains (as ruff's flag).")
 @click.pass_context
 def fix_command(ctx: click.Context, paths, output, diff, show_fixes, gather_strategy, verify, output_format,
-                stdin_filename, quiet, **setting_options) -> None:
+                stdin_filename, quiet, exit_non_zero_on_fix, **setting_options) -> None:
     """Fix StableHLO modules in place (files, directories searched for *.mlir, or `-` for stdin)."""
     try:
         settings = settings_from_options(**setting_options)
+        resolver = settings_resolver_from_options(**setting_options)
         if stdin_filename is not None and STDIN not in paths:
             raise ConfigError("--stdin-filename needs `-` among the paths")
         if output is not None and diff:
@@ -78,19 +82,21 @@ def fix_command(ctx: click.Context, paths, output, diff, show_fixes, gather_stra
     except HloFixError as exc:
         print_error(exc)
         ctx.exit(EXIT_ERROR)
-    inputs, path_errors = gather_inputs(paths, stdin_filename, quiet)
+    inputs, path_errors = gather_inputs(paths, stdin_filename, quiet, resolver)
     if output is not None and len(inputs) + len(path_errors) != 1:
         print_error("--output needs exactly one input")
         ctx.exit(EXIT_ERROR)
     module_to_stdout = not diff and output is None and any(item.path is None for item in inputs)
     run = FixRun(had_errors=bool(path_errors))
     for item in inputs:
-        _fix_one(item, run, settings=settings, output=output, diff=diff, strategy=gather_strategy, verify=verify)
+        _fix_one(item, run, settings=item.settings or settings, output=output, diff=diff, strategy=gather_strategy,
+                 verify=verify)
     _report(run, settings, output_format=output_format, show_fixes=show_fixes, diff=diff, quiet=quiet,
             to_stderr=module_to_stdout or diff)
     if run.had_errors:
         ctx.exit(EXIT_ERROR)
-    ctx.exit(EXIT_FINDINGS if run.remaining or (diff and run.would_change) else EXIT_CLEAN)
+    fixed = exit_non_zero_on_fix and bool(run.applied)
+    ctx.exit(EXIT_FINDINGS if run.remaining or (diff and run.would_change) or fixed else EXIT_CLEAN)
 
 
 def _fix_one(item, run: FixRun, *, settings, output, diff, strategy, verify) -> None:
