@@ -182,30 +182,15 @@ def settings_options(command: Callable) -> Callable:
     return command
 
 
-def settings_from_options(
-    *,
-    config: str | None = None,
-    isolated: bool = False,
-    select: Sequence[str] = (),
-    ignore: Sequence[str] = (),
-    extend_select: Sequence[str] = (),
-    index_float: str | None = None,
-    unsafe_fixes: bool | None = None,
-    extend_safe_fixes: Sequence[str] = (),
-    extend_unsafe_fixes: Sequence[str] = (),
-    unfixable: Sequence[str] = (),
-    **discovery_options,
-) -> Settings:
-    """Configuration file (given or discovered) overlaid with command-line options, validated.
+def settings_from_options(*, config: str | None = None, isolated: bool = False, **options) -> Settings:
+    """Configuration file (given or discovered) overlaid with command-line options (`options_overlay`'s
+    keywords), validated.
 
     Raises ConfigError (a subclass of HloFixError) for a bad file, key, value or rule code.
     """
     if config is not None and isolated:
         raise ConfigError("--config and --isolated cannot be combined")
-    base = load_settings(config, isolated=isolated)
-    return options_overlay(select=select, ignore=ignore, extend_select=extend_select, index_float=index_float,
-                           unsafe_fixes=unsafe_fixes, extend_safe_fixes=extend_safe_fixes,
-                           extend_unsafe_fixes=extend_unsafe_fixes, unfixable=unfixable, **discovery_options)(base)
+    return options_overlay(**options)(load_settings(config, isolated=isolated))
 
 
 def options_overlay(

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from hlo_fix import __version__
+from hlo_fix.ir.locations import SourceFrame
 from hlo_fix.lint.finding import Finding, Fix, SourceLocation
 from hlo_fix.lint.settings import Settings, registered_codes
 
@@ -85,17 +86,6 @@ class CachedChain(SourceLocation):
         return hash((self.file, self.line, self.column))
 
 
-@dataclass(frozen=True)
-class CachedFrame:
-    file: str
-    line: int
-    column: int | None = None
-    function: str | None = None
-
-    def to_json(self) -> dict:
-        return {"file": self.file, "line": self.line, "column": self.column, "function": self.function}
-
-
 def finding_to_entry(finding: Finding) -> dict:
     source = finding.source
     chain = getattr(source, "chain", ()) if source is not None else ()
@@ -114,7 +104,7 @@ def finding_from_entry(entry: dict) -> Finding:
     if entry["source"] is not None:
         file, line, column = entry["source"]
         if entry["chain"]:
-            source = CachedChain(file, line, column, tuple(CachedFrame(**frame) for frame in entry["chain"]))
+            source = CachedChain(file, line, column, tuple(SourceFrame(**frame) for frame in entry["chain"]))
         else:
             source = SourceLocation(file, line, column)
     fix = None if entry["fix"] is None else Fix(*entry["fix"])
