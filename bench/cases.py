@@ -4,6 +4,7 @@
   with `hlo-fix lint` and `hlo-fix lint --strict`;
 - a directory of thousands of small modules (the shared corpus three times over, or the fixtures many times
   when it is absent), against the summed `Module.parse` time of every file in one jaxlib process;
+- the same directory with `-j 2`, and again with a warm result cache (the run before fills it);
 - the main export (bench/out/model.mlir) on one line and with CR line endings: the token path's speed.
 
 Each input is made once under bench/out/ (git-ignored). The sides run as fresh children, interleaved, as in
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -80,6 +82,9 @@ def main(argv=None) -> int:
         ("hex constant, lint --strict", OUT / "hex100.mlir", ["lint", "--strict"]),
         # bench/out is git-ignored, and lint skips what git ignores when it searches a directory.
         ("many small files, lint", many_files(OUT / "many"), ["lint", "--exit-zero", "--no-respect-gitignore"]),
+        ("many small files, lint -j 2", OUT / "many", ["lint", "--exit-zero", "--no-respect-gitignore", "-j", "2"]),
+        ("many small files, warm cache", OUT / "many",
+         ["lint", "--exit-zero", "--no-respect-gitignore", "--cache-dir", str(OUT / "cache")]),
         ("model on one line, lint", relaid(model, OUT / "model_one_line.mlir", "one-line"), ["lint"]),
         ("model with CR endings, lint", relaid(model, OUT / "model_cr.mlir", "cr"), ["lint"]),
     ]
@@ -89,9 +94,12 @@ def main(argv=None) -> int:
         if path is None or (args.only and args.only not in name):
             continue
         size = sum(p.stat().st_size for p in path.rglob("*.mlir")) if path.is_dir() else path.stat().st_size
+        cached = "--cache-dir" in command
+        hlo_fix = [str(HLO_FIX), *command, *([] if cached else ["--no-cache"]), str(path)]
+        if cached:
+            subprocess.run(hlo_fix, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)  # warm it
         try:
-            jaxlib, hlo = run_sides(path, [str(HLO_FIX), *command, "--no-cache", str(path)], sys.executable, args.repeats,
-                                    lambda message: None)
+            jaxlib, hlo = run_sides(path, hlo_fix, sys.executable, args.repeats, lambda message: None)
         except BenchError as exc:
             print(f"{name}: ERROR: {exc}", file=sys.stderr)
             return 2
