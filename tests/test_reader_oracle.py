@@ -178,3 +178,26 @@ def test_layout_variants_print_back_and_agree_with_strict_mode(variants, layout)
         elif layout in ("one-line", "two-ops-per-line", "crlf") and agreement(text, name):
             failures.append(f"{name}: {agreement(text, name)[:1]}")
     assert not failures, _report(failures, len(variants))
+
+
+def test_fix_works_the_same_however_the_module_is_laid_out(variants):
+    """`fix` on every re-laid-out fixture applies as many fixes as on the original, leaves the same findings, and
+    writes text jaxlib accepts (the printer's insertions and removals must not assume an op per line)."""
+    from hlo_fix.fix.driver import fix_text
+    from tests.oracle.chunks import Chunk
+
+    texts = _fixture_texts()
+    expected = {name: fix_text(text, name, unsafe=True) for name, text in texts.items()}
+    failures, outputs = [], {}
+    for (name, layout), text in variants.items():
+        got = fix_text(text, name, unsafe=True)
+        want = expected[name]
+        if len(got.applied) != len(want.applied) or [f.code for f in got.remaining] != [f.code for f in want.remaining]:
+            failures.append(f"{name} ({layout}): {len(got.applied)} fixes, {len(want.applied)} on the original")
+        elif got.applied:
+            outputs[(name, layout)] = Chunk(Path(name), 0, 1, got.new_text)
+    judged = verdicts(list(outputs.values()), write=True)
+    failures += [f"{name} ({layout}): jaxlib rejects the fixed text" for (name, layout), chunk in outputs.items()
+                 if not judged[chunk.key]]
+    assert len(outputs) > 100
+    assert not failures, _report(failures, len(variants))

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from hlo_fix.fix.dead_ops import dead_ops
 from hlo_fix.fix.emit import Emitter, Typed
 from hlo_fix.fix.names import NameAllocator
-from hlo_fix.ir.printer import Edits, print_module
+from hlo_fix.ir.printer import Edits, leading_space, print_module
 from hlo_fix.ir.tokens import matching_close, tokenize
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ class Rewriter:
 
     def indent_of(self, op: "Op") -> str:
         text = self.module.text
-        return text[text.rfind("\n", 0, op.start) + 1 : op.start]
+        return leading_space(text, text.rfind("\n", 0, op.start) + 1, op.start)
 
     def print(self) -> str:
         """The module with this round's edits, the ops they left dead removed."""
@@ -69,15 +69,16 @@ class Rewriter:
 
 
 def location_of(op: "Op") -> str | None:
-    """The op's trailing `loc(...)`, as printed, or None."""
+    """The op's trailing `loc(...)`, as printed (whatever the whitespace around it), or None."""
     start, end = op.segments[-1]
     text = op.module.text[start:end]
-    at = text.rfind(" loc(")
+    at = text.rfind("loc")
     while at >= 0:
-        tokens = tokenize(text[at + 1 :], strict=False)
-        if len(tokens) > 1 and tokens[1].type == "LPAR":
-            close = matching_close(tokens, 1)
-            if close == len(tokens) - 1:
-                return text[at + 1 :].rstrip()
-        at = text.rfind(" loc(", 0, at)
+        if at == 0 or not (text[at - 1].isalnum() or text[at - 1] in "_$.%#@!\""):
+            tokens = tokenize(text[at:], strict=False)
+            if len(tokens) > 1 and tokens[0].value == "loc" and tokens[1].type == "LPAR":
+                close = matching_close(tokens, 1)
+                if close == len(tokens) - 1:
+                    return text[at:].rstrip()  # a newline inside it is whitespace to MLIR too
+        at = text.rfind("loc", 0, at)
     return None

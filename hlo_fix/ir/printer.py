@@ -47,12 +47,9 @@ def _print_ops(ops: list[Op], cursor: int, text: str, out: list[str], edits: Edi
     for op in ops:
         key = id(op)
         line_start = text.rfind("\n", 0, op.start) + 1
-        indent = text[line_start : op.start]
-        if key in edits.remove and text[line_start : op.start].strip() == "":
-            # Drop the op's whole line: from its line start through its newline.
-            out.append(text[cursor:line_start])
-            end = op.end + 1 if text[op.end : op.end + 1] == "\n" else op.end
-            cursor = end
+        indent = leading_space(text, line_start, op.start)
+        if key in edits.remove:
+            cursor = _remove(op, text, cursor, line_start, out)
             continue
         out.append(text[cursor : op.start])
         for line in edits.insert_before.get(key, ()):
@@ -67,6 +64,33 @@ def _print_ops(ops: list[Op], cursor: int, text: str, out: list[str], edits: Edi
             continue
         cursor = _print_op_with_regions(op, text, out, edits)
     return cursor
+
+
+def _remove(op: Op, text: str, cursor: int, line_start: int, out: list[str]) -> int:
+    """Leave an op out; returns the new cursor. An op alone on its line takes the line with it; one that shares
+    its line with another op (a module on one line, two ops a line) takes only the blanks on one side."""
+    first_on_line = line_start >= cursor and text[line_start : op.start].strip() == ""
+    after = op.end
+    while after < len(text) and text[after] in " \t":
+        after += 1
+    if first_on_line and (after == len(text) or text[after] == "\n"):
+        out.append(text[cursor:line_start])
+        return after + 1 if after < len(text) else after
+    if first_on_line:
+        out.append(text[cursor : op.start])  # keep the indentation for the op that follows
+        return after
+    start = op.start
+    while start > max(cursor, line_start) and text[start - 1] in " \t":
+        start -= 1
+    out.append(text[cursor:start])
+    return op.end
+
+
+def leading_space(text: str, line_start: int, op_start: int) -> str:
+    """The indentation of the line an op is on: only its leading whitespace, since the op need not start the line
+    (two ops on a line, a module on one line)."""
+    prefix = text[line_start:op_start]
+    return prefix[: len(prefix) - len(prefix.lstrip(" \t"))]
 
 
 def _print_op_with_regions(op: Op, text: str, out: list[str], edits: Edits) -> int:

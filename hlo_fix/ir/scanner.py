@@ -187,10 +187,6 @@ def _lines_with_deltas(text: str, flagged: set[int], chunk: int = 1 << 20):
         pos = end + 1
 
 
-def _line_delta(work: str) -> int:
-    return _signature_delta(signatures(work)[0])
-
-
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL_TABLE = {c: None for c in (*range(0, 9), 11, 12, *range(14, 32), 127)}
 _TRAILING_SPACE = " \t\r"
@@ -215,10 +211,11 @@ class _Frame:
 class _Alias:
     """A top-level `#name = value` read by the token path; its value ends where the next statement starts."""
 
-    __slots__ = ("name", "start", "end")
+    __slots__ = ("name", "at", "start", "end")
 
-    def __init__(self, name: str, start: int):
+    def __init__(self, name: str, at: int, start: int):
         self.name = name
+        self.at = at  # where the definition starts (its name), for errors
         self.start = start
         self.end = start
 
@@ -481,8 +478,9 @@ class _Reader:
                     break
                 if delta == 0:
                     aliases[alias.group(1)] = (start + alias.end(), start + len(line))
-                else:
-                    skip_until = self.read_alias(line, index, start, indent)
+                else:  # a value over several lines, or more after it on the line (a module on one line)
+                    self.at_line(start, index)
+                    skip_until = self.read_tokens(start + indent)
                 continue
             if settled and first == "}":
                 self.finish()
@@ -690,7 +688,7 @@ class _Reader:
                 raise self.error("an alias definition must be at the top level, outside the module", start)
             cursor.take()
             cursor.take()  # the `=`
-            self.current = self.stated = _Alias(text[start:end], cursor.token()[1])
+            self.current = self.stated = _Alias(text[start:end], start, cursor.token()[1])
             self.brackets = []
             self.can_end = False  # a value must follow
         else:  # metadata: a `{-# ... #-}` section, kept as text between statements
@@ -757,28 +755,11 @@ class _Reader:
         self.module.alias_blocks.append((start, len(text)))
         return True
 
-    def read_alias(self, line: str, index: int, start: int, indent: int) -> int:
-        """Record `#name = ...` / `!name = ...`, which may continue over the next lines while a bracket is open;
-        returns the offset where reading resumes."""
-        match = self.lx.alias.match(line, indent)
-        text = self.text
-        end = start + len(line)
-        depth = _line_delta(line)
-        while depth > 0 and end < len(text):
-            nxt = text.find("\n", end + 1)
-            nxt = len(text) if nxt < 0 else nxt
-            depth += _line_delta(text[end + 1 : nxt])
-            end = nxt
-        if depth != 0:
-            raise ParseError("unbalanced brackets in alias definition", index + 1, indent + 1)
-        self.module._aliases[match.group(1)] = (start + match.end(), end)
-        return end + 1
-
     def finish_input(self) -> None:
         current = self.current
         if current is not None and (self.brackets or not self.can_end):
             if isinstance(current, _Alias):
-                raise self.error("unbalanced brackets in alias definition", current.start)
+                raise self.error("unbalanced brackets in alias definition", current.at)
             raise ParseError(f"unexpected end of input: '{current.name}' is not closed", current.line, current.column)
         self.finish()
         if len(self.frames) > 1:
