@@ -15,12 +15,11 @@ import json
 import os
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
 from hlo_fix import __version__
-from hlo_fix.ir.locations import SourceFrame
+from hlo_fix.ir.locations import SourceChain, SourceFrame
 from hlo_fix.lint.finding import Finding, Fix, SourceLocation
 from hlo_fix.lint.settings import Settings, registered_codes
 
@@ -66,24 +65,12 @@ def settings_key(settings: Settings) -> str:
     return json.dumps(fields, sort_keys=True, default=list)
 
 
-@dataclass(frozen=True, eq=False)
-class CachedChain(SourceLocation):
-    """A source read back from the cache with the call chain it was reported with (for JSON's `source.chain`);
-    compares as the plain SourceLocation, like `hlo_fix.ir.locations.SourceChain`."""
+class _RecordedFrames(tuple):
+    """A call chain read back from the cache, answering `frames()` as the location it was reported from did, so
+    the source is an ordinary `SourceChain` (for JSON's `source.chain`)."""
 
-    frames: tuple = field(default=(), repr=False)
-
-    @property
-    def chain(self) -> tuple:
-        return self.frames
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SourceLocation):
-            return NotImplemented
-        return (self.file, self.line, self.column) == (other.file, other.line, other.column)
-
-    def __hash__(self) -> int:
-        return hash((self.file, self.line, self.column))
+    def frames(self) -> tuple:
+        return tuple(self)
 
 
 def finding_to_entry(finding: Finding) -> dict:
@@ -104,7 +91,8 @@ def finding_from_entry(entry: dict) -> Finding:
     if entry["source"] is not None:
         file, line, column = entry["source"]
         if entry["chain"]:
-            source = CachedChain(file, line, column, tuple(SourceFrame(**frame) for frame in entry["chain"]))
+            frames = _RecordedFrames(SourceFrame(**frame) for frame in entry["chain"])
+            source = SourceChain(file, line, column, location=frames)
         else:
             source = SourceLocation(file, line, column)
     fix = None if entry["fix"] is None else Fix(*entry["fix"])
