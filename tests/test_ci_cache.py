@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from hlo_fix import cli as cli_module
+from hlo_fix.cli import lint_run
 from hlo_fix.cli import cli
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -31,13 +31,13 @@ def project(tmp_path, monkeypatch):
 def checker_calls(monkeypatch):
     """Names of the modules the real checker was run on."""
     calls: list[str] = []
-    real = cli_module.load_lint_text()
+    real = lint_run.load_lint_text()
 
     def counting(text, name, settings, **options):
         calls.append(name)
         return real(text, name, settings, **options)
 
-    monkeypatch.setattr(cli_module, "load_lint_text", lambda: counting)
+    monkeypatch.setattr(lint_run, "load_lint_text", lambda: counting)
     return calls
 
 

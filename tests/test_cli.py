@@ -540,7 +540,8 @@ def test_lazy_subcommands_load_on_demand(monkeypatch):
     plugin = types.ModuleType("hlo_fix_test_plugin")
     plugin.fix = fake_fix
     monkeypatch.setitem(sys.modules, "hlo_fix_test_plugin", plugin)
-    monkeypatch.setattr(cli_module, "LAZY_COMMANDS", {"fix": "hlo_fix_test_plugin:fix", "verify": "hlo_fix_absent:verify"})
+    monkeypatch.setattr(cli_module, "LAZY_COMMANDS", {**cli_module.LAZY_COMMANDS, "fix": "hlo_fix_test_plugin:fix",
+                                                   "verify": "hlo_fix_absent:verify"})
     monkeypatch.setattr(cli_module, "_module_exists", lambda name: name in sys.modules)
 
     assert run("fix").stdout == "fixed\n"

@@ -22,7 +22,7 @@ from hlo_fix.verify import (  # noqa: E402
     SignatureMismatchError,
     verify_texts,
 )
-from hlo_fix.verify.command import verify_command  # noqa: E402
+from hlo_fix.cli.verify import verify_command  # noqa: E402
 from hlo_fix.verify.index_bounds import infer_index_bounds  # noqa: E402
 from hlo_fix.verify.inputs import make_inputs  # noqa: E402
 from hlo_fix.verify.module import ParsedModule, Signature, TensorSpec  # noqa: E402
@@ -81,7 +81,7 @@ def gather_text():
 
 
 def test_importing_hlo_fix_does_not_import_jax():
-    code = "import sys, hlo_fix, hlo_fix.verify, hlo_fix.verify.command; print('jax' in sys.modules)"
+    code = "import sys, hlo_fix, hlo_fix.verify, hlo_fix.cli.verify; print('jax' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -20,19 +20,10 @@ from dataclasses import dataclass, field
 
 import click
 
-from hlo_fix.cli import (
-    EXIT_CLEAN,
-    EXIT_ERROR,
-    EXIT_FINDINGS,
-    STDIN,
-    TRACEBACK_ENV,
-    gather_inputs,
-    print_error,
-    print_report,
-    settings_from_options,
-    settings_options,
-    settings_resolver_from_options,
-)
+from hlo_fix.cli.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, FileErrors, print_error
+from hlo_fix.cli.inputs import STDIN, gather_inputs
+from hlo_fix.cli.options import settings_from_options, settings_options, settings_resolver_from_options
+from hlo_fix.cli.report import print_report
 from hlo_fix.errors import ConfigError, HloFixError
 from hlo_fix.fix.atomic import WriteRefusedError
 from hlo_fix.fix.pattern import DEFAULT_STRATEGY, STRATEGIES
@@ -99,10 +90,25 @@ def fix_command(ctx: click.Context, paths, output, diff, show_fixes, gather_stra
     ctx.exit(EXIT_FINDINGS if run.remaining or (diff and run.would_change) or fixed else EXIT_CLEAN)
 
 
+class FixFileErrors(FileErrors):
+    """One file's errors, with failures to write located at `-o`'s file when there is one."""
+
+    def __init__(self, name: str, output: str | None):
+        super().__init__(name)
+        self.output = output
+
+    def locate(self, exc: Exception):
+        if isinstance(exc, WriteRefusedError) and self.output is not None:
+            return exc, self.output
+        if isinstance(exc, OSError):
+            return f"cannot write: {exc.strerror or exc}", self.output or self.name
+        return super().locate(exc)
+
+
 def _fix_one(item, run: FixRun, *, settings, output, diff, strategy, verify) -> None:
     from hlo_fix.fix.driver import fix_text
 
-    try:
+    with FixFileErrors(item.name, output) as guard:
         from hlo_fix.fix.atomic import FileState
 
         before = FileState.of(item.path) if item.path is not None else None  # before reading: any later edit shows
@@ -128,18 +134,7 @@ def _fix_one(item, run: FixRun, *, settings, output, diff, strategy, verify) -> 
             from hlo_fix.fix.atomic import write_atomically
 
             write_atomically(item.path, result.new_text, expected=before)
-    except HloFixError as exc:
-        print_error(exc, output if output is not None and isinstance(exc, WriteRefusedError) else item.name)
-        run.had_errors = True
-        return
-    except OSError as exc:
-        print_error(f"cannot write: {exc.strerror or exc}", output or item.name)
-        run.had_errors = True
-        return
-    except Exception as exc:  # a bug in hlo-fix: one line, the file untouched, the other files go on
-        if os.environ.get(TRACEBACK_ENV):
-            raise
-        print_error(f"internal error ({type(exc).__name__}: {exc}); please report it", item.name)
+    if guard.failed:
         run.had_errors = True
         return
     if result.applied:

@@ -1,0 +1,117 @@
+"""The modules a command reads: PATH arguments (files, directories searched for *.mlir, `-`) expanded into
+sorted inputs, each with the settings of its nearest configuration."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from hlo_fix.cli.errors import print_error, print_warning
+from hlo_fix.errors import ParseError
+from hlo_fix.lint.settings import Settings
+
+MODULE_SUFFIX = ".mlir"
+STDIN = "-"
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A module to lint: `name` is how reports show it; `path` is None for stdin."""
+
+    name: str
+    path: Path | None
+    # Settings of the configuration nearest to the file, when discovery resolved them; else the run's.
+    settings: Settings | None = field(default=None, compare=False)
+
+    def read(self) -> str:
+        from hlo_fix.ir.source import decode_source, read_source
+
+        if self.path is None:
+            stream = getattr(sys.stdin, "buffer", sys.stdin)
+            data = stream.read() if stream is not None else b""
+            return decode_source(data.encode("utf-8") if isinstance(data, str) else data, self.name)
+        return read_source(self.path)
+
+
+def display_name(path: str) -> str:
+    """Relative to the current directory when inside it (as ruff shows paths), else normalised as written."""
+    relative = os.path.relpath(os.path.abspath(path), os.getcwd())
+    return relative if not _leaves_directory(relative) else os.path.normpath(path)
+
+
+def _leaves_directory(relative: str) -> bool:
+    return relative == os.pardir or relative.startswith(os.pardir + os.sep)
+
+
+def mlir_files_under(directory: str, resolver=None) -> Iterator[str]:
+    """`*.mlir` files below `directory` in sorted order, skipping hidden directories (`.git`, `.venv`) and not
+    following symlinked directories (no cycles); with a `SettingsResolver`, excluded and git-ignored ones too
+    (`hlo_fix.lint.discovery`). A FIFO, socket or device named *.mlir is skipped with a warning: reading one would
+    block the run."""
+    from hlo_fix.lint.discovery import mlir_candidates
+
+    for path in mlir_candidates(directory, resolver):
+        if os.path.isfile(path):
+            yield path
+        else:
+            print_warning(f"{display_name(path)}: not a regular file; skipped")
+
+
+def gather_inputs(paths: Sequence[str], stdin_filename: str | None, quiet: bool, resolver=None):
+    """`collect_inputs`, with each path error printed and a warning when nothing was found (lint and fix)."""
+    inputs, path_errors = collect_inputs(paths, stdin_filename, resolver)
+    for error in path_errors:
+        print_error(error)
+    if not inputs and not path_errors and not quiet:
+        print_warning(f"no {MODULE_SUFFIX} files found under the given paths")
+    return inputs, path_errors
+
+
+def collect_inputs(
+    paths: Sequence[str], stdin_filename: str | None = None, resolver=None
+) -> tuple[list[InputFile], list[ParseError]]:
+    """Expand PATH arguments (files, directories, `-`) into sorted, de-duplicated inputs, plus one error per bad
+    path. Without arguments the current directory is linted; stdin is read only when `-` is given.
+
+    With a `SettingsResolver` each input carries the settings of its nearest configuration, directories skip
+    excluded and git-ignored files, and a file named explicitly is skipped only under `force-exclude` (ruff's
+    rules)."""
+    found: dict[str, InputFile] = {}
+    errors: list[ParseError] = []
+    read_stdin = False
+    for argument in paths or (".",):
+        if argument == STDIN:
+            read_stdin = True
+        elif os.path.isdir(argument):
+            for file in mlir_files_under(argument, resolver):
+                found.setdefault(os.path.abspath(file), _input(file, resolver))
+        elif os.path.isfile(argument):
+            if resolver is not None and _force_excluded(argument, resolver):
+                continue
+            found.setdefault(os.path.abspath(argument), _input(argument, resolver))
+        elif os.path.lexists(argument):
+            errors.append(ParseError("not a regular file or directory", 1, 1, argument))
+        else:
+            errors.append(ParseError("no such file or directory", 1, 1, argument))
+    inputs = sorted(found.values(), key=lambda item: item.name)
+    if read_stdin:
+        stdin_settings = resolver.for_path(stdin_filename or ".") if resolver is not None else None
+        inputs.append(InputFile(stdin_filename or STDIN, None, stdin_settings))
+    return inputs, errors
+
+
+def _input(path: str, resolver) -> InputFile:
+    return InputFile(display_name(path), Path(path), resolver.for_path(path) if resolver is not None else None)
+
+
+def _force_excluded(path: str, resolver) -> bool:
+    """Under `force-exclude`: the file or a directory it is in (below the project root) is excluded."""
+    settings = resolver.for_path(path)
+    if not settings.force_exclude:
+        return False
+    root = Path(os.path.abspath(settings.project_root or os.getcwd()))
+    inside = [parent for parent in Path(os.path.abspath(path)).parents if root in (parent, *parent.parents)]
+    return settings.excluded(path) or any(settings.excluded(str(parent)) for parent in inside)
