@@ -18,6 +18,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python bench/make_model.py
 	$(BIN)/python bench/run_bench.py --repeats 5
 	cd bench && ../$(BIN)/python cases.py --repeats 3
+	$(BIN)/python bench/memory.py
 
 fixtures: $(TEST_STAMP)
 	$(BIN)/python tools/make_fixtures.py --out fixtures

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-import functools
 from typing import TYPE_CHECKING
 
+from hlo_fix.ir.memo import TextTable, memoized
 from hlo_fix.ir.tokens import Token, matching_close, tokenize
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ class _Decoded:
         self.symbol = None if symbol is None else symbol.value[1:].strip('"')
 
 
-_DECODED: dict[str, _Decoded] = {}
+_DECODED: TextTable[_Decoded] = TextTable()
 
 
 class OpAttributes:
@@ -39,7 +39,7 @@ class OpAttributes:
         key = op_key(op)
         decoded = _DECODED.get(key)
         if decoded is None:
-            decoded = _DECODED[key] = _Decoded(op.own_text)
+            decoded = _DECODED.put(key, _Decoded(op.own_text))
         self._decoded = decoded
 
     def get(self, name: str) -> str | None:
@@ -134,7 +134,7 @@ def _item_end(tokens: list[Token], i: int) -> int:
     return i + 1
 
 
-@functools.lru_cache(maxsize=4096)
+@memoized
 def parse_ints(raw: str) -> list[int]:
     """`0`, `[0, 1]`, `array<i64: 1, 1>`, `dense<[0, 1]> : tensor<2xi64>`, `[1] x [2]` (first list only)."""
     tokens = tokenize(raw, strict=False)
@@ -165,7 +165,7 @@ def parse_int_pair(raw: str) -> tuple[list[int], list[int]]:
     return parse_ints(left), parse_ints(right)
 
 
-@functools.lru_cache(maxsize=4096)
+@memoized
 def parse_struct(raw: str) -> dict[str, str]:
     """`#stablehlo.gather<offset_dims = [1], index_vector_dim = 1>` -> {name: raw value}."""
     tokens = tokenize(raw, strict=False)

@@ -4,22 +4,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from hlo_fix.ir.memo import TextTable
 from hlo_fix.ir.opkey import op_key
 from hlo_fix.ir.tokens import tokenize
 
 if TYPE_CHECKING:
     from hlo_fix.ir.model import Op
 
-_SPLATS: dict[str, int | None] = {}
+_UNKNOWN = object()
+_SPLATS: TextTable[int | None] = TextTable()
 
 
 def splat_integer(op: "Op") -> int | None:
     """`dense<160> : tensor<i32>` -> 160; None for non-splat, float or hex-encoded payloads. Decoded once per
     distinct constant text."""
     key = op_key(op)
-    if key not in _SPLATS:
-        _SPLATS[key] = _decode_splat(key)
-    return _SPLATS[key]
+    found = _SPLATS.get(key, _UNKNOWN)
+    if found is _UNKNOWN:
+        found = _SPLATS.put(key, _decode_splat(key))
+    return found
 
 
 def _decode_splat(text: str) -> int | None:

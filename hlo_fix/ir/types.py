@@ -6,6 +6,7 @@ import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from hlo_fix.ir.memo import TextTable, memoized
 from hlo_fix.ir.tokens import Token, matching_close, tokenize
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ class TensorType:
 FLOAT_TYPES = frozenset({"f16", "bf16", "f32", "f64", "tf32"})
 
 
-@functools.lru_cache(maxsize=8192)
+@memoized
 def parse_type(text: str) -> TensorType | None:
     """A `tensor<...>` type; None for other types (tokens, tuples, scalars without `tensor`)."""
     text = text.strip()
@@ -105,7 +106,7 @@ def split_types(tokens: list[Token], text: str) -> list[str]:
     return types
 
 
-_SIGNATURES: dict[str, tuple[list[str], list[str]]] = {}
+_SIGNATURES: TextTable[tuple[list[str], list[str]]] = TextTable()
 
 
 def signature(op: "Op") -> tuple[list[str], list[str]]:
@@ -124,14 +125,14 @@ def signature(op: "Op") -> tuple[list[str], list[str]]:
             key = line[colon:end]
             found = _SIGNATURES.get(key)
             if found is None:
-                found = _SIGNATURES[key] = _signature(key)
+                found = _SIGNATURES.put(key, _signature(key))
             return found
     from hlo_fix.ir.opkey import op_key
 
     key = op_key(op)
     found = _SIGNATURES.get(key)
     if found is None:
-        found = _SIGNATURES[key] = _signature(op.own_text)
+        found = _SIGNATURES.put(key, _signature(op.own_text))
     return found
 
 

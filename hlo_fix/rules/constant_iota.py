@@ -11,6 +11,7 @@ from __future__ import annotations
 from math import prod
 from typing import TYPE_CHECKING
 
+from hlo_fix.ir.memo import TextTable
 from hlo_fix.ir.opkey import op_key
 from hlo_fix.ir.tokens import tokenize
 
@@ -18,7 +19,8 @@ if TYPE_CHECKING:
     from hlo_fix.ir.model import Op
 
 MAX_ELEMENTS = 1 << 20
-_DIMS: dict[str, int | None] = {}
+_DIMS: TextTable[int | None] = TextTable()
+_UNKNOWN = object()
 
 
 def integer_bits(element_type: str) -> tuple[int, bool] | None:
@@ -43,10 +45,11 @@ def constant_iota_dim(op: "Op") -> int | None:
     key = op_key(op)
     if "dense<[" not in key and 'dense<"0x' not in key:
         return None  # a splat (`dense<0>`) counts along no dim
-    if key not in _DIMS:
+    dim = _DIMS.get(key, _UNKNOWN)
+    if dim is _UNKNOWN:
         values = dense_integers(key, found.element_type, prod(shape))
-        _DIMS[key] = None if values is None else iota_dim_of(values, shape)
-    return _DIMS[key]
+        dim = _DIMS.put(key, None if values is None else iota_dim_of(values, shape))
+    return dim
 
 
 def dense_integers(text: str, element_type: str, count: int) -> list[int] | None:
