@@ -30,6 +30,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "fix": "hlo_fix.cli.fix:fix_command",
     "lint": "hlo_fix.cli.lint:lint",
     "rule": "hlo_fix.cli.rule:rule",
+    "simulate": "hlo_fix.cli.simulate:simulate_command",
     "verify": "hlo_fix.cli.verify:verify_command",
 }
 

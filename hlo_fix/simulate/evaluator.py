@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from hlo_fix.simulate.errors import SimulateError
-from hlo_fix.simulate.single_op import ops_module_text, run_text
+from hlo_fix.simulate.errors import SimulateError, UnsupportedOpError
+from hlo_fix.simulate.single_op import ops_module_text, run_text, without_locations
 from hlo_fix.simulate.values import Held, settle
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ class Evaluator:
         self.localized = localized
         self.index_float = index_float
         self.functions = module.functions
-        self._extra = "".join(f"  {op.text}\n" for op in module.ops_named("sdy.mesh"))
+        self._extra = "".join(f"  {without_locations(op)}\n" for op in module.ops_named("sdy.mesh"))
         self._concerns: dict[int, Any] = {}
 
     # -- entry ----------------------------------------------------------------------------------------------
@@ -166,9 +166,9 @@ class Evaluator:
     def _special(self, op: "Op") -> None:
         name = op.name
         if name in _UNSUPPORTED or (name == "stablehlo.custom_call" and op.attributes.symbol() in _UNSUPPORTED_CUSTOM_CALLS):
-            raise SimulateError(
-                f"{op.line}:{op.column}: {name} (manual, shard_map code) is not simulated: its body already runs "
-                "per device"
+            raise UnsupportedOpError(
+                f"{name} (manual, shard_map code) is not simulated: its body already runs per device",
+                op.line, op.column, op.module.filename,
             )
         if name in _CALLS or name == "stablehlo.composite":
             callee = self._callee(op)
@@ -187,7 +187,9 @@ class Evaluator:
             symbol = (op.attributes.get("decomposition") or "").strip().lstrip("@").strip('"')
         callee = self.functions.get(symbol or "")
         if callee is None or not callee.regions:
-            raise SimulateError(f"{op.line}:{op.column}: {op.name} calls @{symbol}, which the module does not define")
+            raise UnsupportedOpError(
+                f"{op.name} calls @{symbol}, which the module does not define", op.line, op.column, op.module.filename
+            )
         return callee
 
     def _callees(self, ops: list["Op"]) -> str:
@@ -198,7 +200,7 @@ class Evaluator:
             return ""
         entry_names = {"main"}
         return "".join(
-            f"  {function.text}\n" for name, function in self.functions.items() if name not in entry_names
+            f"  {without_locations(function)}\n" for name, function in self.functions.items() if name not in entry_names
         )
 
 

@@ -73,6 +73,10 @@ def _renamed(op: "Op", inputs: dict[str, str]) -> str:
     return "".join(pieces).strip()
 
 
+def without_locations(op: "Op") -> str:
+    return _renamed(op, {})
+
+
 def _type_text(value) -> str:
     found = value.type
     if found is None or not found.is_static:
