@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from hlo_fix.version import __version__
 __all__ = ["lint_text", "check", "HazardsFound", "__version__"]
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterable
 
 from hlo_fix.errors import HloFixError
-from hlo_fix.lint.finding import Finding
+from hlo_fix.rule_api.finding import Finding
 
 
 class HazardsFound(AssertionError, HloFixError):

@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from hlo_fix.cli import cli
 from hlo_fix.lint.baseline import Baseline, load_baseline, write_baseline
 from hlo_fix.lint.config import ConfigFileError
-from hlo_fix.lint.finding import Finding
+from hlo_fix.rule_api.finding import Finding
+from hlo_fix.rule_api.rule import Rule
 from hlo_fix.rules import registry
-from hlo_fix.rules.base import Rule
 
 
 def finding(code: str, fingerprint: str, filename: str = "m.mlir", row: int = 1) -> Finding:

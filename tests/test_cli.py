@@ -22,9 +22,10 @@ from click.testing import CliRunner
 from hlo_fix import __version__, cli as cli_module
 from hlo_fix.cli import cli
 from hlo_fix.errors import ParseError
-from hlo_fix.lint.finding import Finding, Fix, SourceLocation
+from hlo_fix.ir.locations import SourceLocation
+from hlo_fix.rule_api.finding import Finding, Fix
+from hlo_fix.rule_api.rule import Rule
 from hlo_fix.rules import registry
-from hlo_fix.rules.base import Rule
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_ALL_RULES = registry.all_rules
@@ -569,7 +570,7 @@ def test_pre_commit_hooks():
 
 STANDIN_CHECKER = textwrap.dedent("""\
     import sys, types
-    from hlo_fix.lint.finding import Finding, Fix
+    from hlo_fix.rule_api.finding import Finding, Fix
     checker = types.ModuleType("hlo_fix.lint.checker")
     def lint_text(text, filename, settings):
         return [Finding("HF001", "sharded-iota", "m", "error", filename, 1, 1, 1, 7, fix=Fix("safe", "f"))]

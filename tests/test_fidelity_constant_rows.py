@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from hlo_fix.fix.driver import fix_text
+from hlo_fix.index_tracing.constant_iota import constant_iota_dim, dense_integers
 from hlo_fix.ir.scanner import read_module
 from hlo_fix.lint.checker import lint_module, lint_text
-from hlo_fix.rules.constant_iota import constant_iota_dim, dense_integers
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 MANIFEST = json.loads((FIXTURES / "MANIFEST.json").read_text())["fixtures"]

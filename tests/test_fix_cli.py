@@ -148,7 +148,7 @@ def test_write_keeps_permissions(copy):
 
 def test_verify_refuses_a_wrong_rewrite(copy, monkeypatch):
     pytest.importorskip("jax")
-    from hlo_fix.fix.emit import Emitter
+    from hlo_fix.rewrite.emit import Emitter
 
     original_constant = Emitter.constant
 

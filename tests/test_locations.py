@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import textwrap
 
-from hlo_fix.ir.locations import SourceChain, frame_role
+from hlo_fix.ir.locations import SourceChain, SourceLocation, frame_role
 from hlo_fix.ir.scanner import read_module
-from hlo_fix.lint.finding import Finding, SourceLocation
 from hlo_fix.lint.report import ReportContext, render
+from hlo_fix.rule_api.finding import Finding
 
 SITE = "/venv/lib/python3.11/site-packages"
 

@@ -13,12 +13,12 @@ import textwrap
 import pytest
 
 from hlo_fix.ir.attributes import parse_string
+from hlo_fix.ir.locations import SourceLocation
 from hlo_fix.ir.model import Module, Op
 from hlo_fix.ir.printer import print_module
 from hlo_fix.ir.scanner import read_module
 from hlo_fix.ir.strict import agreement, read_module_strict
 from hlo_fix.ir.types import TensorType
-from hlo_fix.lint.finding import SourceLocation
 
 
 def read(text: str) -> Module:

@@ -6,12 +6,13 @@ import json
 
 import pytest
 
-from hlo_fix.lint.finding import Finding, Fix, SourceLocation
+from hlo_fix.ir.locations import SourceLocation
 from hlo_fix.lint.report import FORMATS, ReportContext, render, render_statistics
 from hlo_fix.lint.report.full import crop
 from hlo_fix.lint.report.github import escape_property
+from hlo_fix.rule_api.finding import Finding, Fix
+from hlo_fix.rule_api.rule import Rule
 from hlo_fix.rules import registry
-from hlo_fix.rules.base import Rule
 
 MODULE = """\
 module @jit_sparse_mlp attributes {mhlo.num_partitions = 8 : i32} {

@@ -9,8 +9,8 @@ import pytest
 from hlo_fix.errors import ConfigError
 from hlo_fix.lint.config import ConfigFileError, find_config, load_settings
 from hlo_fix.lint.settings import Settings
+from hlo_fix.rule_api.rule import Rule
 from hlo_fix.rules import registry
-from hlo_fix.rules.base import Rule
 
 
 def fake_rule(code: str, name: str) -> type[Rule]:

@@ -26,9 +26,9 @@ from hlo_fix.cli.options import settings_from_options, settings_options, setting
 from hlo_fix.cli.report import print_report
 from hlo_fix.errors import ConfigError, HloFixError
 from hlo_fix.fix.atomic import WriteRefusedError
-from hlo_fix.fix.pattern import DEFAULT_STRATEGY, STRATEGIES
 from hlo_fix.fix.text_diff import unified_diff
 from hlo_fix.lint.report import DEFAULT_FORMAT, FORMATS
+from hlo_fix.rule_api.pattern import DEFAULT_STRATEGY, STRATEGIES
 
 
 @dataclass

@@ -1,2 +1,4 @@
-"""The rewriter: `driver.fix_text` applies the rewrite patterns (one small class per rule: `replicate_iota`,
-`gather_onehot`, `scatter_onehot`, `flat_index`) to the findings of a lint run; `command` is `hlo-fix fix`."""
+"""The fix engine: `driver.fix_text` is ruff's fix loop (lint, rewrite every finding its rule's `fix` pattern
+matches, repeat until nothing changes), `plan` pairs a finding with its rule's fix under the settings; `atomic`
+writes files, `text_diff` prints `--diff`, `verification` runs `--verify`. The patterns themselves sit with their
+rules (`hlo_fix/rules/hfNNN_<name>_fix.py`), their building blocks in `hlo_fix.rewrite`."""

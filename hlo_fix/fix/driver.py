@@ -11,14 +11,13 @@ import gc
 
 from dataclasses import dataclass, field, replace
 
-from hlo_fix.fix.pattern import DEFAULT_STRATEGY, STRATEGIES
-from hlo_fix.fix.registry import patterns, planned_fix
-from hlo_fix.fix.rewriter import Rewriter
+from hlo_fix.fix.plan import planned_fix
 from hlo_fix.ir.scanner import read_module
-from hlo_fix.lint.checker import lint_module
-from hlo_fix.lint.context import LintContext
-from hlo_fix.lint.finding import Finding
+from hlo_fix.lint.checker import lint_module, new_context, run_rules
 from hlo_fix.lint.settings import Settings
+from hlo_fix.rewrite.rewriter import Rewriter
+from hlo_fix.rule_api import DEFAULT_STRATEGY, STRATEGIES, Finding
+from hlo_fix.rules import registry
 
 MAX_ROUNDS = 8
 
@@ -51,14 +50,14 @@ def fix_text(
     applied: list[Finding] = []
     findings: list[Finding] = []
     for _ in range(MAX_ROUNDS):
-        module = read_module(text, filename)
-        findings = lint_module(module, settings, filename)
-        fix_round = _Round(module, settings, filename)
-        applied += [finding for finding in findings if fix_round.apply(finding)]
+        fix_round = _Round(read_module(text, filename), settings, filename)
+        findings = fix_round.findings
+        fixed = [finding for finding in findings if fix_round.apply(finding)]
         if not fix_round.rewriter.changed:
             break
         text = fix_round.rewriter.print()
-        del module, fix_round
+        applied += [replace(finding, op=None) for finding in fixed]  # this round's module is not kept alive
+        del fix_round
         if not gc.isenabled():
             gc.collect(0)  # the CLI runs with the collector off: free this round's module (all of it young)
     else:
@@ -67,23 +66,22 @@ def fix_text(
 
 
 class _Round:
-    """One lint-and-rewrite pass over a module."""
+    """One lint-and-rewrite pass over a module: the rewrites reuse the lint run's context (its sharding analysis,
+    index accesses and fix matches) and each finding's own op."""
 
     def __init__(self, module, settings: Settings, filename: str):
-        self.ctx = LintContext(module, settings, filename)
+        self.ctx = new_context(module, settings, filename)
+        self.findings = run_rules(self.ctx)
         self.rewriter = Rewriter(module)
         self.unsafe = settings.unsafe_fixes
-        names = {name for pattern in patterns().values() for name in pattern.op_names}
-        self.ops_at = {(op.line, op.column): op for op in module.ops_named(*names)}
 
     def apply(self, finding: Finding) -> bool:
-        """Rewrite the finding's op when its rule has a pattern that matches and may be applied."""
-        if finding.fix is None:
+        """Rewrite the finding's op when its rule's pattern matches and may be applied."""
+        op = finding.op
+        if finding.fix is None or op is None or self.rewriter.claims(op):
             return False
-        op = self.ops_at.get((finding.row, finding.column))
-        if op is None or self.rewriter.claims(op):
-            return False
-        plan = planned_fix(self.ctx, finding.code, op)
+        rule = registry.rule_for(finding.code)
+        plan = None if rule is None else planned_fix(self.ctx, rule, op, finding.code)
         if plan is None or (plan.applicability == "unsafe" and not self.unsafe):
             return False
         plan.pattern.rewrite(plan.match, self.rewriter, plan.strategy)

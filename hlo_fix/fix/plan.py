@@ -1,50 +1,35 @@
-"""The rewrite pattern for each rule code, and the `Fix` a rule attaches to a finding that one can rewrite.
+"""What `hlo-fix fix` would do for a finding: the one place that pairs a finding with its rule's fix.
 
-`planned_fix` is the one place that decides what `fix` would do for a finding: the pattern's match, the strategy
-(`auto` resolved per table and `--unsafe-fixes`), and the applicability after the settings' `extend-safe-fixes`,
-`extend-unsafe-fixes` and `unfixable`. Rules ask it through `available_fix` while linting, and the fix driver
-asks it again before rewriting, so `[*]` in lint output and what `fix` applies always agree.
+`planned_fix` decides it: the rule's pattern (`Rule.fix`) matched on the finding's op, the strategy (`auto`
+resolved per table and `--unsafe-fixes`), and the applicability after the settings' `extend-safe-fixes`,
+`extend-unsafe-fixes` and `unfixable`. The checker offers it for every finding a rule with a fix reports
+(`offered_fix`, through the LintContext), and the fix loop rewrites with the same plan from the same context, so
+`[*]` in lint output and what `fix` applies always agree, and each op is matched once per round.
 """
 
 from __future__ import annotations
 
-import functools
-from typing import TYPE_CHECKING
-
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hlo_fix.fix.pattern import RewritePattern, concrete_strategy
 from hlo_fix.ir.structure import structure_of
-from hlo_fix.lint.finding import Fix
+from hlo_fix.rule_api.finding import Fix
+from hlo_fix.rule_api.pattern import RewritePattern, concrete_strategy
 from hlo_fix.sharding.annotations import forwarded
 
 if TYPE_CHECKING:
     from hlo_fix.ir.model import Op
-    from hlo_fix.lint.context import LintContext
+    from hlo_fix.rule_api.context import LintContext
+    from hlo_fix.rule_api.rule import Rule
 
 
-@functools.cache
-def patterns() -> dict[str, RewritePattern]:
-    from hlo_fix.fix.flat_index import FlatGatherToOneHot
-    from hlo_fix.fix.gather_onehot import GatherToOneHot
-    from hlo_fix.fix.replicate_iota import ReplicateIota
-    from hlo_fix.fix.scatter_onehot import ScatterToOneHot
-
-    found = [ReplicateIota(), GatherToOneHot(), ScatterToOneHot(), FlatGatherToOneHot()]
-    return {pattern.code: pattern for pattern in found}
-
-
-def matched(ctx: "LintContext", code: str, op: "Op"):
-    """The pattern for `code` and its match on `op` (None when it cannot rewrite it), once per lint run."""
-    pattern = patterns().get(code)
-    if pattern is None:
-        return None, None
+def matched(ctx: "LintContext", rule: "type[Rule] | Rule", op: "Op") -> Any | None:
+    """The rule's pattern's match on `op` (None when it cannot rewrite it), once per context."""
     cache = ctx.cached("fix-matches", dict)
-    key = (code, id(op))
+    key = (rule.code, id(op))
     if key not in cache:
-        cache[key] = pattern.match(ctx, op)
-    return pattern, cache[key]
+        cache[key] = rule.fix.match(ctx, op)
+    return cache[key]
 
 
 @dataclass(frozen=True)
@@ -59,12 +44,15 @@ class PlannedFix:
         return Fix(self.applicability, self.pattern.message(self.match, self.strategy))
 
 
-def planned_fix(ctx: "LintContext", code: str, op: "Op") -> PlannedFix | None:
-    """What `hlo-fix fix` would do for rule `code`'s finding at `op` under the context's settings, or None."""
+def planned_fix(ctx: "LintContext", rule: "type[Rule] | Rule", op: "Op", code: str | None = None) -> PlannedFix | None:
+    """What `hlo-fix fix` would do for the finding (of `code`, by default the rule's) at `op` under the context's
+    settings, or None."""
+    pattern = rule.fix
+    code = code or rule.code
     settings = ctx.settings
-    if not settings.fixable(code):
+    if pattern is None or not settings.fixable(code):
         return None
-    pattern, match = matched(ctx, code, op)
+    match = matched(ctx, rule, op)
     if match is None:
         return None
     element_type = pattern.table_element_type(match)
@@ -77,17 +65,16 @@ def planned_fix(ctx: "LintContext", code: str, op: "Op") -> PlannedFix | None:
     return PlannedFix(pattern, match, strategy, applicability)
 
 
-def available_fix(ctx: "LintContext", code: str, op: "Op") -> Fix | None:
-    """The fix a finding offers. Gathers and scatters with the same structure (`hlo_fix.ir.structure`: the same
-    layer, repeated thousands of times in a deep model) share one answer: the matchers look only at the op and
-    at what computes its operands, never at users, call sites or inside callees. Structures that end at a
-    sharding annotation are not shared: the matchers see through it, the structure key does not."""
-    shape = structure_of(ctx, op) if code in _STRUCTURAL else None
+def offered_fix(ctx: "LintContext", rule: "type[Rule] | Rule", op: "Op", code: str) -> Fix | None:
+    """The fix a finding offers. Patterns `shared_by_structure` give ops with the same structure one answer (the
+    same layer repeated thousands of times in a deep model). Structures that end at a sharding annotation are not
+    shared: the matchers see through it, the structure key does not."""
+    shape = structure_of(ctx, op) if rule.fix.shared_by_structure else None
     key = shape.key if shape is not None and not _ends_at_annotation(shape) else None
     cache = ctx.cached("fix-summaries", dict)
     if key is not None and (code, key) in cache:
         return cache[(code, key)]
-    plan = planned_fix(ctx, code, op)
+    plan = planned_fix(ctx, rule, op, code)
     fix = None if plan is None else plan.fix
     if key is not None:
         cache[(code, key)] = fix
@@ -96,6 +83,3 @@ def available_fix(ctx: "LintContext", code: str, op: "Op") -> Fix | None:
 
 def _ends_at_annotation(shape) -> bool:
     return any(v.owner is not None and v.index >= 0 and forwarded(v) is not None for v in shape.order)
-
-
-_STRUCTURAL = frozenset({"HF002", "HF003", "HF004"})

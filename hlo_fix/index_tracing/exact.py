@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from hlo_fix.index_tracing.constant_iota import constant_iota_dim
+from hlo_fix.ir.element_types import integer_range
 from hlo_fix.ir.idioms import broadcast_dims, normalized_source, splat_value
-from hlo_fix.rules.constant_iota import constant_iota_dim
 from hlo_fix.sharding.annotations import forwarded, see_through
 
 if TYPE_CHECKING:
@@ -23,19 +24,6 @@ if TYPE_CHECKING:
 def shape_of(value: "Value") -> tuple | None:
     found = value.type
     return None if found is None or not found.is_static else found.shape
-
-
-def integer_range(element_type: str) -> tuple[int, int] | None:
-    """The values an integer element type holds; None for non-integers."""
-    if element_type.startswith("ui") and element_type[2:].isdigit():
-        return 0, 2 ** int(element_type[2:]) - 1
-    if element_type.startswith("si") and element_type[2:].isdigit():
-        bits = int(element_type[2:])
-        return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
-    if element_type.startswith("i") and element_type[1:].isdigit():
-        bits = int(element_type[1:])
-        return (0, 1) if bits == 1 else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
-    return None
 
 
 def dims_attribute(op: "Op", *names: str) -> list[int] | None:

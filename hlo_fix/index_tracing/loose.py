@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from hlo_fix.index_tracing.constant_iota import constant_iota_dim
 from hlo_fix.ir.idioms import broadcast_dims, normalized_source, permutation, splat_value
 from hlo_fix.ir.shapes import reshape_groups
 from hlo_fix.ir.structure import structure_of
-from hlo_fix.rules.constant_iota import constant_iota_dim
 from hlo_fix.sharding.annotations import forwarded, see_through
 from hlo_fix.sharding.links import call_argument, call_graph, gather_numbers, scatter_numbers
 

@@ -21,10 +21,21 @@ import re
 from hlo_fix.errors import ParseError
 from hlo_fix.ir.grammar import terminal_patterns
 from hlo_fix.ir.tokens import Token, matching_close, tokenize
-from hlo_fix.lint.finding import SourceLocation
 
 if TYPE_CHECKING:
     from hlo_fix.ir.model import Module, Op
+
+
+@dataclass(frozen=True)
+class SourceLocation:
+    """The Python line that produced an op, from the module's debug locations (what a finding's `source` names)."""
+
+    file: str
+    line: int
+    column: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" + (f":{self.column}" if self.column else "")
 
 
 @dataclass(frozen=True)

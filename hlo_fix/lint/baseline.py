@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from hlo_fix.lint.config import ConfigFileError, read_regular_text
-from hlo_fix.lint.finding import Finding
+from hlo_fix.rule_api.finding import Finding
 
 FORMAT_KEY = "hlo-fix-baseline"
 FORMAT_VERSION = 1

@@ -18,10 +18,10 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from hlo_fix import __version__
-from hlo_fix.ir.locations import SourceChain, SourceFrame
-from hlo_fix.lint.finding import Finding, Fix, SourceLocation
+from hlo_fix.ir.locations import SourceChain, SourceFrame, SourceLocation
 from hlo_fix.lint.settings import Settings, registered_codes
+from hlo_fix.rule_api.finding import Finding, Fix
+from hlo_fix.version import __version__
 
 CACHE_DIR_NAME = ".hlo-fix_cache"
 CACHE_DIR_ENV = "HLO_FIX_CACHE_DIR"
@@ -37,10 +37,8 @@ def cache_dir_for(root: str | os.PathLike | None, override: str | None = None) -
 @functools.cache
 def code_fingerprint() -> str:
     """What identifies the code computing findings: the version and every module and grammar file of hlo_fix."""
-    import hlo_fix
-
     digest = hashlib.sha256(f"{FORMAT}\0{__version__}".encode())
-    package = Path(hlo_fix.__file__).parent
+    package = Path(__file__).parent.parent  # hlo_fix/
     grammar = package.parent / "grammar"
     for base in (package, grammar):
         if not base.is_dir():

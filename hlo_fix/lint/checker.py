@@ -5,23 +5,36 @@ from __future__ import annotations
 import contextlib
 import gc
 
+from hlo_fix.fix.plan import offered_fix
 from hlo_fix.ir.scanner import read_module
-from hlo_fix.lint.context import LintContext
-from hlo_fix.lint.finding import Finding
+from hlo_fix.lint.context import fingerprint
 from hlo_fix.lint.settings import Settings
+from hlo_fix.rule_api import Finding, LintContext
 from hlo_fix.rules import registry
+
+
+def new_context(module, settings: Settings, filename: str) -> LintContext:
+    """The context one lint run's rules share, wired to the engine: findings of a rule with a `fix` pattern are
+    offered that fix (`hlo_fix.fix.plan.offered_fix`) and every finding gets its fingerprint."""
+    return LintContext(module, settings, filename, offer_fix=offered_fix, fingerprint=fingerprint)
+
+
+def run_rules(ctx: LintContext) -> list[Finding]:
+    """The findings of the enabled rules on the context's module, sorted by position. The enabled-rules filter is
+    applied here and only here, per finding (a rule may report another code, a finding another file)."""
+    settings, filename = ctx.settings, ctx.filename
+    findings: list[Finding] = []
+    for rule_class in registry.all_rules():
+        if settings.enabled(rule_class.code, filename):
+            findings.extend(f for f in rule_class().check(ctx) if settings.enabled(f.code, f.filename))
+    findings.sort(key=lambda f: (f.row, f.column, f.code))
+    return findings
 
 
 def lint_module(module, settings: Settings | None = None, filename: str | None = None) -> list[Finding]:
     settings = settings or Settings()
     filename = filename or module.filename
-    ctx = LintContext(module, settings, filename)
-    findings: list[Finding] = []
-    for rule_class in registry.all_rules():
-        if settings.enabled(rule_class.code, filename):
-            findings.extend(rule_class().check(ctx))
-    findings.sort(key=lambda f: (f.row, f.column, f.code))
-    return findings
+    return run_rules(new_context(module, settings, filename))
 
 
 def lint_text(

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from hlo_fix.lint.finding import Finding
 from hlo_fix.lint.settings import ALL, best_match, normalize_selectors
+from hlo_fix.rule_api.finding import Finding
 
 # The directive inside a comment (the comment itself is found by the tokenizer, or by `//` in MLIR).
 DIRECTIVE = re.compile(r"hlo-fix:\s*ignore(?:\[([^\]]*)\])?", re.IGNORECASE)

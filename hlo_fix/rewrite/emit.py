@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hlo_fix.fix.names import NameAllocator
 from hlo_fix.ir.types import TensorType
+from hlo_fix.rewrite.names import NameAllocator
 
 
 @dataclass(frozen=True)

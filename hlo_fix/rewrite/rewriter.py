@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hlo_fix.fix.dead_ops import dead_ops
-from hlo_fix.fix.emit import Emitter, Typed
-from hlo_fix.fix.names import NameAllocator
 from hlo_fix.ir.printer import Edits, leading_space, print_module
 from hlo_fix.ir.tokens import matching_close, tokenize
+from hlo_fix.rewrite.dead_ops import dead_ops
+from hlo_fix.rewrite.emit import Emitter, Typed
+from hlo_fix.rewrite.names import NameAllocator
 
 if TYPE_CHECKING:
     from hlo_fix.ir.model import Module, Op, Value

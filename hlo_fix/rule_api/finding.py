@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+from hlo_fix.ir.locations import SourceLocation
+
+if TYPE_CHECKING:
+    from hlo_fix.ir.model import Op
 
 Severity = Literal["error", "warning"]
 Applicability = Literal["safe", "unsafe"]
@@ -15,18 +20,6 @@ class Fix:
 
     applicability: Applicability
     message: str
-
-
-@dataclass(frozen=True)
-class SourceLocation:
-    """The Python line that produced the op, from the module's debug locations."""
-
-    file: str
-    line: int
-    column: int | None = None
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}" + (f":{self.column}" if self.column else "")
 
 
 @dataclass(frozen=True)
@@ -50,6 +43,9 @@ class Finding:
     data: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
     # Character offset of (row, column) in the module text, when known: reports cut the line there directly.
     offset: int | None = field(default=None, compare=False, hash=False, repr=False)
+    # The op itself, while its module is alive (None for findings read back from the result cache): the fix
+    # engine rewrites it without looking it up again.
+    op: "Op | None" = field(default=None, compare=False, hash=False, repr=False)
 
     def to_json(self) -> dict:
         return {

@@ -1,6 +1,7 @@
 """The shape every rewrite has (xDSL's RewritePattern, split in two so the linter can ask without rewriting).
 
-`match` decides from the IR alone whether an op flagged by rule `code` can be rewritten and returns what the
+A rule owns its pattern (`Rule.fix`); the pattern carries no rule code of its own. `match` decides from the IR
+alone whether an op its rule flagged can be rewritten and returns what the
 rewrite needs (None when it cannot); `applicability` says whether the rewrite computes the same bits for every
 input ("safe") or only for the inputs the rule's explanation names ("unsafe", ruff's `--unsafe-fixes`);
 `rewrite` emits the new ops through a `Rewriter`. Matching is pure and cheap: `hlo-fix lint` runs it for every
@@ -17,12 +18,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from hlo_fix.lint.finding import Applicability
+from hlo_fix.ir.element_types import integer_range
+from hlo_fix.rule_api.finding import Applicability
 
 if TYPE_CHECKING:
-    from hlo_fix.fix.rewriter import Rewriter
     from hlo_fix.ir.model import Op
-    from hlo_fix.lint.context import LintContext
+    from hlo_fix.rewrite.rewriter import Rewriter
+    from hlo_fix.rule_api.context import LintContext
 
 STRATEGIES = ("auto", "dot", "select")
 DEFAULT_STRATEGY = "auto"
@@ -38,13 +40,14 @@ def concrete_strategy(requested: str, element_type: str | None, unsafe: bool) ->
 
 
 def _dot_is_exact(element_type: str) -> bool:
-    from hlo_fix.fix.values import integer_range
-
     return integer_range(element_type) is not None
 
+
 class RewritePattern:
-    code: ClassVar[str]
-    op_names: ClassVar[tuple[str, ...]]
+    # Whether ops with the same structure (`hlo_fix.ir.structure`: the same layer, repeated thousands of times in a
+    # deep model) may share one match answer: true when `match` looks only at the op and at what computes its
+    # operands, never at users, call sites or inside callees.
+    shared_by_structure: ClassVar[bool] = False
 
     def match(self, ctx: "LintContext", op: "Op") -> Any | None:
         raise NotImplementedError

@@ -1,14 +1,20 @@
-"""What every rule declares: a code, a kebab-case name, a severity and a ruff-style explanation (its docstring)."""
+"""What every rule declares: a code, a kebab-case name, a severity, a ruff-style explanation (its docstring), and
+the rewrite that fixes its findings, when there is one (`fix`, a `RewritePattern`).
+
+A rule reports; it never attaches a fix itself. The engine offers the rule's `fix` for each finding it reports
+(matching the finding's op under the run's settings), so a rule with a pattern cannot forget to offer it.
+"""
 
 from __future__ import annotations
 
 import inspect
 from typing import TYPE_CHECKING, ClassVar, Iterator
 
-from hlo_fix.lint.finding import Applicability, Finding, Severity
+from hlo_fix.rule_api.finding import Applicability, Finding, Severity
 
 if TYPE_CHECKING:
-    from hlo_fix.lint.context import LintContext
+    from hlo_fix.rule_api.context import LintContext
+    from hlo_fix.rule_api.pattern import RewritePattern
 
 
 class Rule:
@@ -19,7 +25,10 @@ class Rule:
     name: ClassVar[str]
     severity: ClassVar[Severity]
     summary: ClassVar[str]
+    # The safety `hlo-fix rule` states for the fix (None: no automatic fix).
     fix_applicability: ClassVar[Applicability | None] = None
+    # The rewrite of this rule's findings (None: none); the engine matches it on each finding's op.
+    fix: ClassVar["RewritePattern | None"] = None
 
     def check(self, ctx: "LintContext") -> Iterator[Finding]:
         raise NotImplementedError

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from hlo_fix.fix.registry import available_fix
-from hlo_fix.lint.finding import Finding
-from hlo_fix.rules.base import Rule
+from hlo_fix.index_tracing.loose import iota_dimension
+from hlo_fix.rule_api.finding import Finding
+from hlo_fix.rule_api.rule import Rule
 from hlo_fix.rules.context_checks import in_manual_computation
-from hlo_fix.rules.index_patterns import iota_dimension
+from hlo_fix.rules.hf001_sharded_iota_fix import ReplicateIota
+from hlo_fix.rules.index_reductions import reported_payload_iotas
 from hlo_fix.rules.row_iota import describe_sharding, hazard_iotas
 from hlo_fix.sharding.analysis import analysis
 
@@ -52,12 +53,13 @@ class ShardedIota(Rule):
     severity = "error"
     summary = "iota over a dimension that is sharded across devices"
     fix_applicability = "safe"
+    fix = ReplicateIota()
 
     def check(self, ctx) -> Iterator[Finding]:
         sharding = analysis(ctx)
         if not sharding.is_sharded_module:
             return
-        reported = hazard_iotas(ctx)
+        reported = hazard_iotas(ctx) | reported_payload_iotas(ctx)
         for op in ctx.module.ops_named("stablehlo.iota"):
             if id(op) in reported or not op.results:
                 continue
@@ -69,4 +71,4 @@ class ShardedIota(Rule):
                 f"iota over dim {dim}, which is {describe_sharding(found)}: a backend that localizes it counts "
                 f"from 0 on every shard instead of the shard's offset; mark the iota replicated"
             )
-            yield ctx.finding(self, op, message, fix=available_fix(ctx, self.code, op))
+            yield ctx.finding(self, op, message)

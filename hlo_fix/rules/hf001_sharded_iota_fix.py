@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from hlo_fix.fix.pattern import RewritePattern
-from hlo_fix.fix.rewriter import location_of
 from hlo_fix.ir.tokens import tokenize
+from hlo_fix.rewrite.rewriter import location_of
+from hlo_fix.rule_api.pattern import RewritePattern
 from hlo_fix.sharding.analysis import analysis
 
 if TYPE_CHECKING:
@@ -29,8 +29,6 @@ class IotaMatch:
 
 
 class ReplicateIota(RewritePattern):
-    code = "HF001"
-    op_names = ("stablehlo.iota",)
 
     def match(self, ctx, op) -> IotaMatch | None:
         if op.name != "stablehlo.iota" or len(op.results) != 1 or op.results[0].type is None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from hlo_fix.lint.finding import Finding
-from hlo_fix.rules.base import Rule
+from hlo_fix.rule_api.finding import Finding
+from hlo_fix.rule_api.rule import Rule
+from hlo_fix.rules.hf002_row_iota_gather_fix import GatherToOneHot
 from hlo_fix.rules.row_iota import row_iota_findings
 
 
@@ -69,6 +70,7 @@ class RowIotaGather(Rule):
     severity = "error"
     summary = "gather whose index concatenates an iota over a batch dimension with data indices"
     fix_applicability = "safe"
+    fix = GatherToOneHot()
 
     def check(self, ctx) -> Iterator[Finding]:
         return row_iota_findings(

@@ -9,14 +9,14 @@ stays in bounds, so an index past either end reads the first or last entry of it
 
 from __future__ import annotations
 
-from hlo_fix.fix.onehot_access import OneHotAccess, Unsupported, gather_access
-from hlo_fix.fix.onehot_emit import column_value, gather_rows, is_integer, one_hot_mask
-from hlo_fix.fix.pattern import RewritePattern
+from hlo_fix.ir.element_types import is_integer
+from hlo_fix.rule_api.pattern import RewritePattern
+from hlo_fix.rules.onehot.access import OneHotAccess, Unsupported, gather_access
+from hlo_fix.rules.onehot.emit import column_value, gather_rows, one_hot_mask
 
 
 class GatherToOneHot(RewritePattern):
-    code = "HF002"
-    op_names = ("stablehlo.gather",)
+    shared_by_structure = True
 
     def match(self, ctx, op) -> OneHotAccess | None:
         try:

@@ -19,12 +19,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from hlo_fix.fix import scatter_emit
-from hlo_fix.fix.onehot_access import OneHotAccess, Unsupported, scatter_access
-from hlo_fix.fix.onehot_emit import column_value, is_integer, one_hot_mask
-from hlo_fix.fix.pattern import RewritePattern
-from hlo_fix.fix.values import constant_origin, integer_range, shape_of
+from hlo_fix.index_tracing.exact import constant_origin, shape_of
+from hlo_fix.ir.element_types import integer_range, is_integer
 from hlo_fix.ir.idioms import normalized_source
+from hlo_fix.rule_api.pattern import RewritePattern
+from hlo_fix.rules.onehot import scatter_emit
+from hlo_fix.rules.onehot.access import OneHotAccess, Unsupported, scatter_access
+from hlo_fix.rules.onehot.emit import column_value, one_hot_mask
 from hlo_fix.sharding.annotations import see_through
 
 if TYPE_CHECKING:
@@ -64,8 +65,7 @@ def scatter_form(match: ScatterMatch) -> str | None:
 
 
 class ScatterToOneHot(RewritePattern):
-    code = "HF003"
-    op_names = ("stablehlo.scatter",)
+    shared_by_structure = True
 
     def match(self, ctx, op) -> ScatterMatch | None:
         try:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from hlo_fix.fix.registry import available_fix
-from hlo_fix.lint.finding import Finding
-from hlo_fix.rules.base import Rule
+from hlo_fix.rule_api.finding import Finding
+from hlo_fix.rule_api.rule import Rule
+from hlo_fix.rules.hf004_flat_index_gather_fix import FlatGatherToOneHot
 from hlo_fix.rules.row_iota import describe_sharding, hazards_by_op, op_label, severity_for
 
 
@@ -50,6 +50,7 @@ class FlatIndexGather(Rule):
     severity = "error"
     summary = "gather from a flattened table indexed by row * E + col with a row iota"
     fix_applicability = "unsafe"
+    fix = FlatGatherToOneHot()
 
     def check(self, ctx) -> Iterator[Finding]:
         for group in [g for kind in ("gather", "scatter") for g in hazards_by_op(ctx, kind, flat=True)]:
@@ -61,5 +62,4 @@ class FlatIndexGather(Rule):
                 f"an iota over batch dim {hazard.term.dim} ({where}): wrong rows on every shard but the first, "
                 f"and the flat index is inexact in low-precision index math"
             )
-            fix = available_fix(ctx, self.code, access.op)
-            yield ctx.finding(self, access.op, message, severity=severity_for(hazard), fix=fix)
+            yield ctx.finding(self, access.op, message, severity=severity_for(hazard))

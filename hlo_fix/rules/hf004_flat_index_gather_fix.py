@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hlo_fix.fix.gather_onehot import emit_gather
-from hlo_fix.fix.onehot_access import OneHotAccess, RowPair
-from hlo_fix.fix.pattern import RewritePattern
-from hlo_fix.fix.values import integer_range, scaled_iota, shape_of, without_size_one_dim
+from hlo_fix.index_tracing.exact import scaled_iota, shape_of, without_size_one_dim
+from hlo_fix.ir.element_types import integer_range
 from hlo_fix.ir.idioms import normalized_source
+from hlo_fix.rule_api.pattern import RewritePattern
+from hlo_fix.rules.hf002_row_iota_gather_fix import emit_gather
+from hlo_fix.rules.onehot.access import OneHotAccess, RowPair
 from hlo_fix.sharding.annotations import see_through
 from hlo_fix.sharding.links import gather_numbers
 
@@ -23,8 +24,7 @@ if TYPE_CHECKING:
 
 
 class FlatGatherToOneHot(RewritePattern):
-    code = "HF004"
-    op_names = ("stablehlo.gather",)
+    shared_by_structure = True
 
     def match(self, ctx, op) -> OneHotAccess | None:
         return flat_access(op)

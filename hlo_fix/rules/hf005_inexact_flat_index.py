@@ -5,9 +5,9 @@ from __future__ import annotations
 from math import prod
 from typing import Iterator
 
-from hlo_fix.lint.finding import Finding
-from hlo_fix.rules.base import Rule
-from hlo_fix.rules.index_patterns import table_source
+from hlo_fix.index_tracing.loose import table_source
+from hlo_fix.rule_api.finding import Finding
+from hlo_fix.rule_api.rule import Rule
 from hlo_fix.rules.row_iota import live_accesses, op_label
 from hlo_fix.sharding.annotations import see_through
 from hlo_fix.sharding.links import scatter_numbers

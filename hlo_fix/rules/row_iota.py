@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from hlo_fix.index_tracing.loose import IndexedAccess, IotaTerm, accesses, table_source
 from hlo_fix.rules.context_checks import in_manual_computation
-from hlo_fix.rules.index_patterns import IndexedAccess, IotaTerm, accesses, table_source
 from hlo_fix.sharding.analysis import analysis
 from hlo_fix.sharding.annotations import is_annotation
 from hlo_fix.sharding.links import gather_numbers
@@ -134,8 +134,6 @@ def op_label(op: "Op") -> str:
 
 def row_iota_findings(rule, ctx, kind: str, *, addresses: str, effect: str, advice: str):
     """HF002/HF003's findings: one per gather or scatter, naming its row iota's batch dims and their sharding."""
-    from hlo_fix.fix.registry import available_fix
-
     for group in hazards_by_op(ctx, kind, flat=False):
         hazard = group[0]
         where = describe_sharding(hazard.sharding) if hazard.sharded else "not sharded yet"
@@ -145,5 +143,4 @@ def row_iota_findings(rule, ctx, kind: str, *, addresses: str, effect: str, advi
             f"({where}); a backend that localizes the iota {effect} the wrong rows on every shard but the first: "
             f"{advice}"
         )
-        fix = available_fix(ctx, rule.code, hazard.access.op)
-        yield ctx.finding(rule, hazard.access.op, message, severity=severity_for(hazard), fix=fix)
+        yield ctx.finding(rule, hazard.access.op, message, severity=severity_for(hazard))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from hlo_fix.lint.finding import Finding
-from hlo_fix.lint.report import ReportContext
+from hlo_fix.lint.report.context import ReportContext
 from hlo_fix.lint.report.fixes import fix_is_applicable
 from hlo_fix.lint.report.style import BOLD, CYAN, RED, YELLOW, paint
 from hlo_fix.lint.report.summary import summary_lines
+from hlo_fix.rule_api.finding import Finding
 
 
 def finding_line(finding: Finding, unsafe_fixes: bool, color: bool = False) -> str:

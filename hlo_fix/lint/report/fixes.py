@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hlo_fix.lint.finding import Finding
+from hlo_fix.rule_api.finding import Finding
 
 
 def fix_is_applicable(finding: Finding, unsafe_fixes: bool) -> bool:

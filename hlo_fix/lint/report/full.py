@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from hlo_fix.lint.finding import Finding
-from hlo_fix.lint.report import ReportContext
 from hlo_fix.lint.report.concise import finding_line
+from hlo_fix.lint.report.context import ReportContext
 from hlo_fix.lint.report.fixes import fix_is_applicable, fix_is_hidden
 from hlo_fix.lint.report.style import BLUE, BOLD, RED, paint
 from hlo_fix.lint.report.summary import summary_lines
+from hlo_fix.rule_api.finding import Finding
 
 # StableHLO lines (a gather with its attributes and types) often run to hundreds of characters; show a window.
 MAX_SNIPPET_WIDTH = 120

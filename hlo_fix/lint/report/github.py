@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from hlo_fix.lint.finding import Finding
-from hlo_fix.lint.report import ReportContext
+from hlo_fix.lint.report.context import ReportContext
 from hlo_fix.lint.report.fixes import fix_is_hidden
 from hlo_fix.lint.report.paths import relative_posix_path, repository_root
+from hlo_fix.rule_api.finding import Finding
 
 
 def escape_data(text: str) -> str:

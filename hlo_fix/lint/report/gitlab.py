@@ -14,9 +14,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Sequence
 
-from hlo_fix.lint.finding import Finding
-from hlo_fix.lint.report import ReportContext
+from hlo_fix.lint.report.context import ReportContext
 from hlo_fix.lint.report.paths import relative_posix_path, repository_root
+from hlo_fix.rule_api.finding import Finding
 
 PROJECT_DIR_ENV = "CI_PROJECT_DIR"
 # GitLab's scale is info, minor, major, critical, blocker: an error breaks sharded numerics, a warning may.

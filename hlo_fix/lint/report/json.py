@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from typing import Sequence
 
-from hlo_fix.lint.finding import Finding
-from hlo_fix.lint.report import ReportContext
+from hlo_fix.lint.report.context import ReportContext
+from hlo_fix.rule_api.finding import Finding
 
 
 def finding_json(finding: Finding) -> dict:

@@ -7,9 +7,9 @@ from collections import defaultdict
 from typing import Sequence
 from xml.etree import ElementTree
 
-from hlo_fix.lint.finding import Finding
-from hlo_fix.lint.report import ReportContext
+from hlo_fix.lint.report.context import ReportContext
 from hlo_fix.lint.report.paths import relative_posix_path, repository_root
+from hlo_fix.rule_api.finding import Finding
 
 SUITES_NAME = "hlo-fix"
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 from typing import Sequence
 
-from hlo_fix import __version__
-from hlo_fix.lint.finding import Finding
-from hlo_fix.lint.report import ReportContext
+from hlo_fix.lint.report.context import ReportContext
 from hlo_fix.lint.report.fixes import fix_is_applicable
 from hlo_fix.lint.report.paths import SOURCE_ROOT_ID, artifact_location, repository_root, root_uri
+from hlo_fix.rule_api.finding import Finding
+from hlo_fix.version import __version__
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"

@@ -9,26 +9,29 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from hlo_fix.lint.finding import Finding
+from hlo_fix.rule_api.finding import Finding
 
 
 def rewritten_text(text: str, finding: Finding, settings) -> str | None:
     """The module with only `finding`'s fix applied, or None when that fix does not apply to this text."""
     from hlo_fix.errors import HloFixError
-    from hlo_fix.fix.registry import patterns, planned_fix
-    from hlo_fix.fix.rewriter import Rewriter
+    from hlo_fix.fix.plan import planned_fix
     from hlo_fix.ir.scanner import read_module
-    from hlo_fix.lint.context import LintContext
+    from hlo_fix.rewrite.rewriter import Rewriter
+    from hlo_fix.rule_api.context import LintContext
+    from hlo_fix.rules.registry import rule_for
 
+    rule = rule_for(finding.code)
+    if rule is None or rule.fix is None:
+        return None
     try:
         module = read_module(text, finding.filename)
     except HloFixError:
         return None
-    names = {name for pattern in patterns().values() for name in pattern.op_names}
-    op = next((o for o in module.ops_named(*names) if (o.line, o.column) == (finding.row, finding.column)), None)
+    op = next((o for o in module.walk() if (o.line, o.column) == (finding.row, finding.column)), None)
     if op is None:
         return None
-    plan = planned_fix(LintContext(module, settings, finding.filename), finding.code, op)
+    plan = planned_fix(LintContext(module, settings, finding.filename), rule, op, finding.code)
     if plan is None or (plan.applicability == "unsafe" and not settings.unsafe_fixes):
         return None
     rewriter = Rewriter(module)

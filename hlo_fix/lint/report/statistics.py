@@ -6,9 +6,9 @@ import json
 from collections import Counter
 from typing import Sequence
 
-from hlo_fix.lint.finding import Finding
-from hlo_fix.lint.report import ReportContext
+from hlo_fix.lint.report.context import ReportContext
 from hlo_fix.lint.report.fixes import fix_is_applicable
+from hlo_fix.rule_api.finding import Finding
 
 
 def rows(findings: Sequence[Finding], unsafe_fixes: bool) -> list[dict]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from hlo_fix.lint.finding import Finding
-from hlo_fix.lint.report import ReportContext
+from hlo_fix.lint.report.context import ReportContext
 from hlo_fix.lint.report.fixes import fix_is_applicable, fix_is_hidden
+from hlo_fix.rule_api.finding import Finding
 
 ALL_PASSED = "All checks passed!"
 

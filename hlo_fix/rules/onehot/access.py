@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from hlo_fix.fix.values import dims_attribute, iota_dim, shape_of, without_size_one_dim
+from hlo_fix.index_tracing.exact import dims_attribute, iota_dim, shape_of, without_size_one_dim
 from hlo_fix.sharding.annotations import see_through
 from hlo_fix.sharding.links import gather_numbers, scatter_numbers
 

@@ -19,16 +19,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hlo_fix.fix.emit import Emitter, Typed
-from hlo_fix.fix.values import integer_range
+from hlo_fix.ir.element_types import bits_type, integer_range, is_integer
+from hlo_fix.rewrite.emit import Emitter, Typed
 
 if TYPE_CHECKING:
-    from hlo_fix.fix.onehot_access import OneHotAccess
-    from hlo_fix.fix.rewriter import Rewriter
-
-
-def is_integer(element_type: str) -> bool:
-    return integer_range(element_type) is not None and element_type != "i1"
+    from hlo_fix.rewrite.rewriter import Rewriter
+    from hlo_fix.rules.onehot.access import OneHotAccess
 
 
 def column_value(em: Emitter, rw: "Rewriter", access: "OneHotAccess") -> Typed:
@@ -54,14 +50,6 @@ def one_hot_mask(em: Emitter, column: Typed, experts: int, *, clamp: bool) -> Ty
     spread = em.broadcast_in_dim(column, shape, range(rank))
     positions = em.iota(shape, rank, column.element_type)
     return em.compare("EQ", spread, positions)
-
-
-def bits_type(element_type: str) -> str | None:
-    """The unsigned integer type of a float's bits (`f32` -> `ui32`); None for integers and booleans."""
-    if integer_range(element_type) is not None:
-        return None
-    width = 8 if element_type.startswith("f8") else int("".join(c for c in element_type if c.isdigit()))
-    return f"ui{width}"
 
 
 def masked_pick(em: Emitter, mask: Typed, values: Typed, dims) -> Typed:

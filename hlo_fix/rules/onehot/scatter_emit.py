@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hlo_fix.fix.emit import Emitter, Typed
-from hlo_fix.fix.onehot_emit import any_hit, scattered_sum, to_table_layout
+from hlo_fix.rewrite.emit import Emitter, Typed
+from hlo_fix.rules.onehot.emit import any_hit, scattered_sum, to_table_layout
 
 if TYPE_CHECKING:
-    from hlo_fix.fix.onehot_access import OneHotAccess
+    from hlo_fix.rules.onehot.access import OneHotAccess
 
 # Positions along K are compared in i32.
 POSITION_TYPE = "i32"
