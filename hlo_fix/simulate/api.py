@@ -106,8 +106,12 @@ def _mesh(module, shards):
 
     placements = Placements(module)
     used: dict[str, int] = {}
-    for op in module.walk():
-        values = list(op.results)
+    # The sharding analysis records what each query walked through, so answers can depend on the order of queries:
+    # gathers and scatters are asked about first, as lint's rules ask about them.
+    ops = list(module.walk())
+    ops.sort(key=lambda op: op.name not in ("stablehlo.gather", "stablehlo.scatter"))
+    for op in ops:
+        values = list(op.operands) + list(op.results)
         for region in op.regions:
             values.extend(region.arguments)
         for value in values:

@@ -7,7 +7,7 @@ backend that shrinks shapes rebuilds each device's block from its own positions,
 
 from __future__ import annotations
 
-from hlo_fix.simulate.failures.local_iota import local_positions
+from hlo_fix.simulate.failures.local_iota import local_positions, split_ways
 from hlo_fix.simulate.values import Held
 
 
@@ -31,14 +31,15 @@ class IotaConstant:
             return False
         if "dense<[" not in op.text and "dense<\"0x" not in op.text:
             return False  # a splat is the same in every position
-        return any(sim.placement(op.results[0]))
+        result = op.results[0]
+        return any(split_ways(result, dim, sim) > 1 for dim in range(result.type.rank))
 
     def localize(self, op, sim, normal):
         result = op.results[0]
         array = normal[0].common
-        placement = sim.placement(result)
-        for dim, axes in enumerate(placement):
-            if axes and iota_along(array, dim):
-                local = array.shape[dim] // sim.mesh.ways(axes)
+        for dim in range(array.ndim):
+            ways = split_ways(result, dim, sim)
+            if ways > 1 and iota_along(array, dim):
+                local = array.shape[dim] // ways
                 return [Held(common=local_positions(array.shape, dim, local, array.dtype))]
         return None
