@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Iterator
 
-from hlo_fix.rule_api.finding import Finding
-from hlo_fix.rule_api.rule import Rule
+from hlo_fix.rule_api import Finding, Rule
 from hlo_fix.rules.hf007_sharded_index_reduction_fix import ReplicateReducedDim
 from hlo_fix.rules.index_reductions import sharded_reductions
 from hlo_fix.rules.row_iota import describe_sharding

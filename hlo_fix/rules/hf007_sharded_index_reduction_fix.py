@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from hlo_fix.rule_api.pattern import RewritePattern
+from hlo_fix.rule_api import RewritePattern
 from hlo_fix.rewrite.rewriter import location_of
 from hlo_fix.ir.tokens import tokenize
 from hlo_fix.rules.index_reductions import decomposition_functions, describe
@@ -38,9 +38,8 @@ class ReducedDimMatch:
 
 
 class ReplicateReducedDim(RewritePattern):
-    code = "HF007"
-    op_names = ("stablehlo.reduce", "chlo.top_k", "mhlo.topk", "stablehlo.sort", "stablehlo.composite",
-                "stablehlo.custom_call")
+    # The match asks the sharding of the op's operands, which depends on the whole module.
+    shared_by_structure = False
 
     def match(self, ctx, op) -> ReducedDimMatch | None:
         reduction = describe(op, ctx.cached("composite-decompositions", lambda: decomposition_functions(ctx.module)))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from hlo_fix.rule_api import Finding, Rule
+from hlo_fix.rules.hf008_integer_through_float_fix import IntegerOneHotSelect
 from hlo_fix.rules.integer_float import EMBEDDING_FLOAT, EXACT_INTEGERS, IntegerTableGather, integer_float_hazards
-from hlo_fix.rule_api.finding import Finding
-from hlo_fix.rule_api.rule import Rule
 
 
 class IntegerThroughFloat(Rule):
@@ -51,14 +51,24 @@ class IntegerThroughFloat(Rule):
     `rows * E + cols` in int32, not in f32.
 
     ## Fix safety
-    No automatic fix. The one-hot form is exact, but it multiplies the work by the table's length and changes
-    what the op is, which is a decision for the model's author; a convert chain's float arithmetic has no
-    integer equivalent the linter can pick for you (a division, a scale by a non-integer).
+    Safe where it applies: `hlo-fix fix` rewrites a lookup (`table[idx]`, `jnp.take`: one indexed dim, whole
+    slices along the others) from a table of at most 4096 entries along the indexed dim into the integer one-hot
+    select above, the index clamped to the table as gather clamps it. Exactly one entry is selected, so the
+    integer sum returns it bit for bit for every value and in any reduction order (checked with
+    `hlo-fix verify`, partitioned too). A backend that reduces integers through f32 (tt-mlir PR #8282 moved its
+    integer reductions from bf16 to f32) keeps the result exact up to 2^24, where bf16 kept 256.
+
+    No fix for larger tables (the one-hot multiplies the work by the table's length: a decision for the model's
+    author, e.g. a sharded gather in integers or a different layout), for other gather shapes, or for convert
+    chains: their float arithmetic has no integer equivalent the linter can pick for you (a division, a scale
+    by a non-integer).
     """
 
     code = "HF008"
     name = "integer-through-float"
     severity = "error"
+    fix_applicability = "safe"
+    fix = IntegerOneHotSelect()
     summary = "integer table gather or int -> float -> int index beyond the float's exact integers"
 
     def check(self, ctx) -> Iterator[Finding]:
