@@ -22,7 +22,7 @@ class InputFile:
     """A module to lint: `name` is how reports show it; `path` is None for stdin."""
 
     name: str
-    path: Path | None
+    path: str | None
     # Settings of the configuration nearest to the file, when discovery resolved them; else the run's.
     settings: Settings | None = field(default=None, compare=False)
 
@@ -46,18 +46,29 @@ def _leaves_directory(relative: str) -> bool:
     return relative == os.pardir or relative.startswith(os.pardir + os.sep)
 
 
-def mlir_files_under(directory: str, resolver=None) -> Iterator[str]:
-    """`*.mlir` files below `directory` in sorted order, skipping hidden directories (`.git`, `.venv`) and not
-    following symlinked directories (no cycles); with a `SettingsResolver`, excluded and git-ignored ones too
-    (`hlo_fix.lint.discovery`). A FIFO, socket or device named *.mlir is skipped with a warning: reading one would
-    block the run."""
-    from hlo_fix.lint.discovery import mlir_candidates
+def inputs_under(directory: str, resolver=None) -> Iterator[tuple[str, InputFile]]:
+    """(absolute path, input) for the `*.mlir` files below `directory` in sorted order, skipping hidden
+    directories (`.git`, `.venv`) and not following symlinked directories (no cycles); with a `SettingsResolver`,
+    excluded and git-ignored ones too (`hlo_fix.lint.discovery`). A FIFO, socket or device named *.mlir is skipped
+    with a warning: reading one would block the run. Names and settings are worked out once per directory."""
+    from hlo_fix.lint.discovery import mlir_files_by_directory
 
-    for path in mlir_candidates(directory, resolver):
-        if os.path.isfile(path):
-            yield path
-        else:
-            print_warning(f"{display_name(path)}: not a regular file; skipped")
+    for root, settings, names in mlir_files_by_directory(directory, resolver):
+        shown, absolute = _display_prefix(root), os.path.abspath(root)
+        for name, regular in names:
+            if regular:
+                yield os.path.join(absolute, name), InputFile(shown + name, os.path.join(root, name), settings)
+            else:
+                print_warning(f"{shown + name}: not a regular file; skipped")
+
+
+def _display_prefix(directory: str) -> str:
+    """What `display_name(os.path.join(directory, name))` puts before a plain `name`."""
+    relative = os.path.relpath(os.path.abspath(directory), os.getcwd())
+    if relative == os.curdir:
+        return ""
+    shown = relative if not _leaves_directory(relative) else os.path.normpath(directory)
+    return shown if shown.endswith(os.sep) else shown + os.sep
 
 
 def gather_inputs(paths: Sequence[str], stdin_filename: str | None, quiet: bool, resolver=None):
@@ -86,8 +97,8 @@ def collect_inputs(
         if argument == STDIN:
             read_stdin = True
         elif os.path.isdir(argument):
-            for file in mlir_files_under(argument, resolver):
-                found.setdefault(os.path.abspath(file), _input(file, resolver))
+            for key, item in inputs_under(argument, resolver):
+                found.setdefault(key, item)
         elif os.path.isfile(argument):
             if resolver is not None and _force_excluded(argument, resolver):
                 continue
@@ -104,7 +115,7 @@ def collect_inputs(
 
 
 def _input(path: str, resolver) -> InputFile:
-    return InputFile(display_name(path), Path(path), resolver.for_path(path) if resolver is not None else None)
+    return InputFile(display_name(path), path, resolver.for_path(path) if resolver is not None else None)
 
 
 def _force_excluded(path: str, resolver) -> bool:

@@ -51,14 +51,12 @@ def lint(ctx: click.Context, paths: tuple[str, ...], output_format: str, statist
          output_file: str | None, color: str, show_files: bool, show_settings: bool, jobs: int, no_cache: bool,
          cache_dir: str | None, strict: bool, **setting_options) -> None:
     """Check StableHLO modules (files, directories searched for *.mlir, or `-` for stdin)."""
-    from hlo_fix.lint import baseline as baselines
-
     try:
         if stdin_filename is not None and STDIN not in paths:
             raise ConfigError("--stdin-filename needs `-` among the paths")
         resolver = settings_resolver_from_options(**setting_options)
         settings = resolver.for_path(".")
-        known = baselines.load_baseline(baseline) if baseline else None
+        known = _baselines().load_baseline(baseline) if baseline else None
         inputs, path_errors = gather_inputs(paths, stdin_filename, quiet, resolver)
     except HloFixError as exc:
         print_error(exc)
@@ -67,7 +65,7 @@ def lint(ctx: click.Context, paths: tuple[str, ...], output_format: str, statist
         if show_files:
             click.echo("".join(f"{item.name}\n" for item in inputs), nl=False)
         else:
-            first = inputs[0].path if inputs and inputs[0].path is not None else Path(".")
+            first = Path(inputs[0].path) if inputs and inputs[0].path is not None else Path(".")
             config = resolver.config_for(first, setting_options.get("config"))
             click.echo(describe_settings(resolver.for_path(first), str(first), config), nl=False)
         ctx.exit(EXIT_ERROR if path_errors else EXIT_CLEAN)
@@ -93,7 +91,7 @@ def lint(ctx: click.Context, paths: tuple[str, ...], output_format: str, statist
 
     if write_baseline:
         try:
-            baselines.write_baseline(write_baseline, run.findings)
+            _baselines().write_baseline(write_baseline, run.findings)
         except HloFixError as exc:
             print_error(exc)
             ctx.exit(EXIT_ERROR)
@@ -112,6 +110,12 @@ def lint(ctx: click.Context, paths: tuple[str, ...], output_format: str, statist
     if had_errors:
         ctx.exit(EXIT_ERROR)
     ctx.exit(EXIT_FINDINGS if findings and not exit_zero else EXIT_CLEAN)
+
+
+def _baselines():
+    from hlo_fix.lint import baseline
+
+    return baseline
 
 
 def describe_settings(settings: Settings, path: str, config: Path | None) -> str:

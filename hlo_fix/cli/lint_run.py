@@ -48,8 +48,8 @@ def lint_inputs(inputs: Sequence[InputFile], settings: Settings, lint_text: Lint
     suppression comment silences are left out, and comments that silenced nothing are listed. With `jobs` > 1
     the checker runs in that many processes; output and its order are those of a serial run."""
     from hlo_fix.lint import suppression
-    from hlo_fix.lint.cache import cached_lint
 
+    lint_one = _through_cache(cache, lint_text, strict)
     run = LintRun()
     python_comments = suppression.PythonComments()
     computed = _lint_in_parallel(inputs, settings, lint_text, cache, strict, jobs) if jobs > 1 else {}
@@ -66,7 +66,7 @@ def lint_inputs(inputs: Sequence[InputFile], settings: Settings, lint_text: Lint
                     continue
             else:
                 text = item.read()
-                found = cached_lint(cache, lint_text, text, item.name, file_settings, strict)
+                found = lint_one(text, item.name, file_settings)
         if guard.failed:
             run.had_errors = True
             continue
@@ -74,12 +74,21 @@ def lint_inputs(inputs: Sequence[InputFile], settings: Settings, lint_text: Lint
         if item.settings is not None:
             run.file_settings[item.name] = item.settings
         enabled = [f for f in found if file_settings.enabled(f.code, f.filename)]
-        kept = suppression.apply_suppressions(enabled, text, item.name, str(item.path) if item.path else None,
+        kept = suppression.apply_suppressions(enabled, text, item.name, item.path,
                                               file_settings.project_root, python_comments)
         run.unused_suppressions += [suppression.unused_warning(c, codes) for c, codes in kept.unused]
         run.findings += sorted(kept.kept, key=lambda f: (f.row, f.column, f.code))
     run.unused_suppressions += [suppression.unused_warning(c, codes) for c, codes in python_comments.unused()]
     return run
+
+
+def _through_cache(cache, lint_text: LintText, strict: bool) -> LintText:
+    """`lint_text`, served from the result cache when there is one (whose module is imported only then)."""
+    if cache is None:
+        return lint_text
+    from hlo_fix.lint.cache import cached_lint
+
+    return lambda text, name, settings: cached_lint(cache, lint_text, text, name, settings, strict)
 
 
 def _lint_in_parallel(inputs: Sequence[InputFile], settings: Settings, lint_text: LintText, cache, strict: bool,

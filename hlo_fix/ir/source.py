@@ -21,7 +21,8 @@ def decode_source(data: bytes, path: str | None = None) -> str:
 def read_source(path: str | Path) -> str:
     """Read a module file; an unreadable file is a ParseError at 1:1 so the CLI can print one line for it."""
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb", buffering=0) as stream:  # one read of the whole file, no pathlib per file
+            data = stream.read()
     except OSError as exc:
         raise ParseError(f"cannot read file: {exc.strerror or exc}", 1, 1, str(path)) from None
     return decode_source(data, str(path))

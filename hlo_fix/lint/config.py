@@ -8,7 +8,6 @@ directory `.hlo-fix.toml`, then `hlo-fix.toml`, then `pyproject.toml` is taken, 
 
 from __future__ import annotations
 
-import difflib
 import functools
 import os
 import re
@@ -100,6 +99,8 @@ def settings_from_config(source: ConfigSource) -> Settings:
     table = source.table
     for key in table:
         if key not in KNOWN_KEYS:
+            import difflib
+
             close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
             hint = f"; did you mean `{close[0]}`?" if close else f" (known keys: {', '.join(KNOWN_KEYS)})"
             raise _error_at(source, key, f"unknown key `{key}` in {source.table_name}{hint}")

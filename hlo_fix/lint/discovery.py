@@ -10,7 +10,6 @@ nothing is hidden by it.
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -61,6 +60,8 @@ class SettingsResolver:
 def git_visible_files(directory: str) -> set[str] | None:
     """Absolute paths of the `.mlir` files under `directory` that git does not ignore, or None when `directory`
     is not in a git work tree (or git is not installed)."""
+    import subprocess
+
     try:
         listed = subprocess.run(
             ["git", "-C", directory, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--",
@@ -80,33 +81,84 @@ def mlir_candidates(directory: str, resolver: SettingsResolver | None = None) ->
     """Paths named `*.mlir` below `directory` in sorted order (the caller checks what they are). Hidden
     directories (`.git`, `.venv`) are skipped and symlinked directories not followed (no cycles); with a resolver,
     excluded and git-ignored paths too."""
+    for root, _, names in mlir_files_by_directory(directory, resolver):
+        for name, _ in names:
+            yield os.path.join(root, name)
+
+
+def mlir_files_by_directory(
+    directory: str, resolver: SettingsResolver | None = None
+) -> Iterator[tuple[str, Settings | None, list[tuple[str, bool]]]]:
+    """`mlir_candidates` a directory at a time, in os.walk's order: (the directory, its settings, its sorted
+    `*.mlir` names each with whether it is a regular file, a symlink to one included). What is worked out per
+    directory (settings, exclusion, names) is worked out once, not once per file."""
     visible = visible_dirs = None
     if resolver is not None and resolver.for_path(directory, is_directory=True).respect_gitignore:
         visible = git_visible_files(directory)
         if visible is not None:
             visible_dirs = {parent for path in visible for parent in _parents(path)}
-    for root, dirs, files in os.walk(directory):
+    for root, dirs, files in _walk(directory):
         settings = resolver.for_path(root, is_directory=True) if resolver is not None else None
+        excluded = settings.excluded_in(root) if settings is not None else None
+        absolute_root = os.path.abspath(root) if visible is not None else ""
         kept = []
-        for name in sorted(dirs):
-            path = os.path.join(root, name)
+        for name, entry in sorted(dirs):
             if name.startswith("."):
                 continue
-            if settings is not None and settings.excluded(path):
+            if excluded is not None and excluded(name):
                 continue
-            if visible_dirs is not None and os.path.abspath(path) not in visible_dirs:
+            if visible_dirs is not None and os.path.join(absolute_root, name) not in visible_dirs:
                 continue
-            kept.append(name)
+            kept.append((name, entry))
         dirs[:] = kept
-        for name in sorted(files):
+        found = []
+        for name, entry in sorted(files):
             if not name.endswith(MODULE_SUFFIX):
                 continue
-            path = os.path.join(root, name)
-            if settings is not None and settings.excluded(path):
+            if excluded is not None and excluded(name):
                 continue
-            if visible is not None and os.path.abspath(path) not in visible:
+            if visible is not None and os.path.join(absolute_root, name) not in visible:
                 continue
-            yield path
+            found.append((name, _is_regular_file(entry)))
+        if found:
+            yield root, settings, found
+
+
+def _walk(top: str) -> Iterator[tuple[str, list, list]]:
+    """os.walk(top) (top-down, symlinked directories listed but not entered, unreadable directories skipped),
+    with (name, DirEntry) pairs: a DirEntry knows a file's type without another system call. The caller may
+    prune the directory list in place, as with os.walk."""
+    stack = [top]
+    while stack:
+        root = stack.pop()
+        try:
+            with os.scandir(root) as entries:
+                listed = list(entries)
+        except OSError:
+            continue
+        dirs, files = [], []
+        for entry in listed:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            (dirs if is_dir else files).append((entry.name, entry))
+        yield root, dirs, files
+        stack.extend(os.path.join(root, name) for name, entry in reversed(dirs) if not _is_symlink(entry))
+
+
+def _is_symlink(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return False
+
+
+def _is_regular_file(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
 
 
 def _parents(path: str) -> Iterator[str]:

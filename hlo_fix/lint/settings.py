@@ -18,7 +18,7 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from hlo_fix.errors import ConfigError
 
@@ -83,7 +83,7 @@ class Settings:
     extend_safe_fixes: tuple[str, ...] = ()
     extend_unsafe_fixes: tuple[str, ...] = ()
     unfixable: tuple[str, ...] = ()
-    # How one-hot rewrites select (`hlo_fix.fix.pattern.STRATEGIES`); `fix --gather-strategy` sets it, so the
+    # How one-hot rewrites select (`hlo_fix.rule_api.pattern.STRATEGIES`); `fix --gather-strategy` sets it, so the
     # fixes lint reports are the ones that `fix` applies.
     fix_strategy: str = "auto"
     # Directory per-file-ignores globs are relative to (the config file's); None means the current directory.
@@ -98,10 +98,18 @@ class Settings:
 
     def enabled(self, code: str, filename: str | None = None) -> bool:
         """Whether rule `code` runs on `filename` (selection first, then per-file ignores)."""
-        selected = best_match(code, self.select + self.extend_select)
-        if selected < 0 or best_match(code, self.ignore) >= selected:
+        selected = self._selected.get(code)
+        if selected is None:
+            best = best_match(code, self.select + self.extend_select)
+            selected = self._selected[code] = best >= 0 and best_match(code, self.ignore) < best
+        if not selected:
             return False
         return filename is None or not self.ignored_in_file(code, filename)
+
+    @functools.cached_property
+    def _selected(self) -> dict[str, bool]:
+        """code -> whether the selection enables it, worked out once per code (asked for every rule and file)."""
+        return {}
 
     def fixable(self, code: str) -> bool:
         """Whether rule `code` may offer a fix at all (not `unfixable`)."""
@@ -119,6 +127,22 @@ class Settings:
         given, or the path relative to `project_root`."""
         matcher = self._exclude_matcher
         return matcher is not None and any(matcher(candidate) for candidate in self._path_candidates(path))
+
+    def excluded_in(self, directory: str) -> Callable[[str], bool] | None:
+        """A test of plain names in `directory`: `excluded_in(d)(name) == excluded(os.path.join(d, name))`, with
+        the directory's part of the candidate paths worked out once (discovery asks for every file it meets).
+        None when nothing is excluded."""
+        matcher = self._exclude_matcher
+        if matcher is None:
+            return None
+        as_given = str(PurePosixPath(directory.replace(os.sep, "/")))
+        prefixes = ["" if as_given == "." else as_given if as_given.endswith("/") else as_given + "/"]
+        root = self.project_root or os.getcwd()
+        relative = os.path.relpath(os.path.abspath(directory), os.path.abspath(root))
+        if relative != os.pardir and not relative.startswith(os.pardir + os.sep):
+            prefixes.append("" if relative == os.curdir else relative.replace(os.sep, "/") + "/")
+        prefixes = list(dict.fromkeys(prefixes))
+        return lambda name: matcher(name) is not None or any(matcher(prefix + name) for prefix in prefixes)
 
     @functools.cached_property
     def _exclude_matcher(self):
