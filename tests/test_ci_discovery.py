@@ -4,6 +4,7 @@ nearest to each linted file. Runs the real CLI over copies of a real fixture (HF
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -117,3 +118,43 @@ def test_a_bad_configuration_below_is_one_located_error(tree):
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
         f"{tree / 'sub' / '.hlo-fix.toml'}:1:1: error: `exclude` must be a list of globs, like [\"generated/*.mlir\"]"]
+
+
+def test_per_directory_exclusion_agrees_with_the_per_path_test(tree, monkeypatch):
+    """Discovery decides exclusion per directory (`excluded_in`); `excluded`, which builds every candidate path
+    of one file, is the reference, whatever the directory's spelling and wherever the project root is."""
+    from hlo_fix.lint.settings import Settings
+
+    (tree / "proj" / "gen" / "deep").mkdir(parents=True)
+    (tree / "other").mkdir()
+    globs = ("gen", "gen/*.mlir", "proj/gen/deep", "**/deep/*", "*_tmp.mlir", "other/x.mlir", "/abs*", "proj")
+    names = ("a.mlir", "a_tmp.mlir", "x.mlir", "deep", "gen")
+    directories = ("proj", "./proj/", "proj//gen", "proj/gen/deep", "proj/gen/../gen", "other", ".", "", "..",
+                   str(tree / "proj" / "gen"), "/")
+    for root in (None, str(tree / "proj"), str(tree / "other")):
+        for directory in directories:
+            for working in (tree, tree / "proj"):
+                monkeypatch.chdir(working)
+                settings = Settings(exclude=globs, project_root=root)
+                excluded = settings.excluded_in(directory)
+                for name in names:
+                    expected = settings.excluded(os.path.join(directory, name))
+                    assert excluded(name) == expected, (root, directory, working, name)
+
+
+def test_the_walk_lists_what_os_walk_lists_and_warns_about_special_files(tree):
+    """Symlinked directories are not entered (no cycle), a symlink to a module is linted, and a FIFO or a
+    dangling link named *.mlir is skipped with a warning, in os.walk's order."""
+    place(tree, "m/a.mlir", "m/sub/b.mlir", "m/z/c.mlir", "m/.hidden/d.mlir")
+    (tree / "m" / "sub" / "loop").symlink_to(tree / "m")
+    (tree / "m" / "link.mlir").symlink_to(tree / "m" / "a.mlir")
+    (tree / "m" / "dangling.mlir").symlink_to(tree / "m" / "missing.mlir")
+    os.mkfifo(tree / "m" / "pipe.mlir")
+    result = CliRunner().invoke(cli, ["lint", "--output-format", "json", "m"])
+    assert result.exit_code == 1, result.output
+    assert sorted({f["filename"] for f in json.loads(result.stdout)}) == [
+        "m/a.mlir", "m/link.mlir", "m/sub/b.mlir", "m/z/c.mlir"]
+    assert result.stderr.splitlines() == [
+        "hlo-fix: warning: m/dangling.mlir: not a regular file; skipped",
+        "hlo-fix: warning: m/pipe.mlir: not a regular file; skipped",
+    ]
