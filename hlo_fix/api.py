@@ -68,9 +68,7 @@ def lint_text(
     not a module. `strict` also parses the text with the complete grammar first."""
     from hlo_fix.lint.checker import lint_text as run
 
-    chosen = _settings(select, ignore, index_float, settings)
-    found = run(text, filename, chosen, strict=strict)
-    return [f for f in found if chosen.enabled(f.code, f.filename)]
+    return run(text, filename, _settings(select, ignore, index_float, settings), strict=strict)
 
 
 def module_text(lowered) -> str:

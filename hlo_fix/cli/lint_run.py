@@ -73,8 +73,7 @@ def lint_inputs(inputs: Sequence[InputFile], settings: Settings, lint_text: Lint
         run.sources[item.name] = text
         if item.settings is not None:
             run.file_settings[item.name] = item.settings
-        enabled = [f for f in found if file_settings.enabled(f.code, f.filename)]
-        kept = suppression.apply_suppressions(enabled, text, item.name, item.path,
+        kept = suppression.apply_suppressions(found, text, item.name, item.path,
                                               file_settings.project_root, python_comments)
         run.unused_suppressions += [suppression.unused_warning(c, codes) for c, codes in kept.unused]
         run.findings += sorted(kept.kept, key=lambda f: (f.row, f.column, f.code))
