@@ -152,3 +152,28 @@ def _divergence(op) -> Divergence | None:
     if python is not None:
         source = {"file": python.file, "line": python.line}
     return Divergence(op.line, op.column, op.name, source)
+
+
+def device_outputs(text: str, inputs: list, *, shards: Sequence[tuple[str, int]] = (), index_float: str = "f32",
+                   failures=None, entry: str = "main") -> tuple[list, list, list]:
+    """(mesh devices, reference, localized) for given inputs: per output, what each device holds of it (its block
+    of split dims, its own copy otherwise). For tests and for looking at the values themselves."""
+    from hlo_fix.ir.scanner import read_module
+    from hlo_fix.simulate.compare import device_piece
+    from hlo_fix.simulate.evaluator import Evaluator
+    from hlo_fix.simulate.failures import ALL
+
+    module = read_module(text, "<input>")
+    entry_op = module.functions[entry]
+    placements, mesh, _ = _mesh(module, shards)
+    failures = ALL if failures is None else tuple(failures)
+    returned = entry_op.regions[0].ops[-1].operands
+    found = []
+    for localized in (False, True):
+        evaluation = Evaluator(module, placements, mesh, failures, localized=localized, index_float=index_float)
+        results = evaluation.run(entry_op, inputs).results
+        found.append([
+            [device_piece(held, value.type.shape, placements.of(value), mesh, d) for d in range(len(mesh.devices))]
+            for value, held in zip(returned, results)
+        ])
+    return mesh.devices, found[0], found[1]

@@ -11,6 +11,12 @@ from __future__ import annotations
 from hlo_fix.simulate.values import Held
 
 
+def reduce_inputs(op) -> list:
+    """The reduced inputs (not the init values): the pretty form lists `(input init: init)` pairs."""
+    first = op.operands[0].type
+    return [v for v in op.operands if v.type is not None and first is not None and v.type.shape == first.shape]
+
+
 def reduced_dims(op) -> list[int]:
     found = op.attributes.ints("dimensions")
     return found or []
@@ -22,7 +28,10 @@ class ArgmaxCombine:
     def applies(self, op, sim) -> bool:
         if op.name != "stablehlo.reduce" or len(op.operands) != 4 or len(op.results) != 2:
             return False
-        values, indices = op.operands[0], op.operands[1]
+        inputs = reduce_inputs(op)
+        if len(inputs) != 2 or inputs[0].type.rank == 0:
+            return False
+        values, indices = inputs
         if values.type is None or indices.type is None or not indices.type.is_integer:
             return False
         placement = sim.placement(values)
@@ -31,7 +40,7 @@ class ArgmaxCombine:
     def localize(self, op, sim, normal):
         import numpy as np
 
-        values = op.operands[0]
+        values, indices = reduce_inputs(op)
         placement = sim.placement(values)
         split = [d for d in reduced_dims(op) if placement[d]]
         axes = tuple(dict.fromkeys(a for d in split for a in placement[d]))
@@ -45,7 +54,7 @@ class ArgmaxCombine:
             def own_block(_number, array, device=device):
                 return _tiled_block(array, split, placement, sim.mesh, device)
 
-            replace = {id(op.operands[0]): own_block, id(op.operands[1]): own_block}
+            replace = {id(values): own_block, id(indices): own_block}
             partial = sim.run_ops([op], replace=replace)
             partial_indices.append(partial[1].view(0))
         combined = partial_indices[0].copy()
