@@ -92,12 +92,14 @@ def _through_cache(cache, lint_text: LintText, strict: bool) -> LintText:
 
 def _lint_in_parallel(inputs: Sequence[InputFile], settings: Settings, lint_text: LintText, cache, strict: bool,
                       jobs: int) -> dict[int, tuple[str, str, object]]:
-    """position -> (kind, text, findings or error line) for the inputs that were read and missed the cache,
-    linted by `jobs` forked processes. Inputs that cannot be read are left to the serial loop (same message)."""
+    """position -> (kind, text, findings or error line) for the inputs that were read: cache hits as they are,
+    misses linted by `jobs` forked processes (each file read and looked up once). Inputs that cannot be read are
+    left to the serial loop (same message)."""
     from hlo_fix.lint import parallel
 
     if not parallel.can_fork() or len(inputs) < 2:
         return {}
+    computed: dict[int, tuple[str, str, object]] = {}
     pending: list[tuple[int, str, str, Settings, str | None]] = []
     for position, item in enumerate(inputs):
         try:
@@ -106,11 +108,13 @@ def _lint_in_parallel(inputs: Sequence[InputFile], settings: Settings, lint_text
             continue
         file_settings = item.settings or settings
         key = cache.key(text, item.name, file_settings, strict) if cache is not None else None
-        if key is None or cache.get(key) is None:
+        found = cache.get(key) if key is not None else None
+        if found is not None:
+            computed[position] = ("found", text, found)
+        else:
             pending.append((position, text, item.name, file_settings, key))
     tasks = [(text, name, file_settings) for _, text, name, file_settings, _ in pending]
     results = parallel.lint_all(tasks, lint_text, format_error, jobs) if len(tasks) > 1 else []
-    computed = {}
     for (position, text, _, _, key), (kind, value) in zip(pending, results):
         computed[position] = (kind, text, value)
         if kind == "found" and cache is not None:

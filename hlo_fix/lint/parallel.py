@@ -7,6 +7,7 @@ report prints and none of the module's objects. Where `fork` is not available th
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from typing import Callable, Sequence
@@ -33,6 +34,9 @@ def _run(index: int):
         return "error", _FORMAT_ERROR(exc, name)
     except Exception as exc:  # a bug in hlo-fix: one line, as in a serial run
         return "error", _FORMAT_ERROR(f"internal error ({type(exc).__name__}: {exc}); please report it", name)
+    finally:
+        if not gc.isenabled():  # the collector is off, as in the parent: free this module's cycles, as it does
+            gc.collect(0)
 
 
 def lint_all(tasks: Sequence[tuple[str, str, object]], lint_text: Callable, format_error: Callable,
