@@ -56,8 +56,9 @@ def fix_text(
         if not fix_round.rewriter.changed:
             break
         text = fix_round.rewriter.print()
-        applied += [replace(finding, op=None) for finding in fixed]  # this round's module is not kept alive
-        del fix_round
+        # Nothing of this round may keep its module alive into the next: findings hold their ops.
+        applied += [replace(finding, op=None) for finding in fixed]
+        del fix_round, fixed, findings
         if not gc.isenabled():
             gc.collect(0)  # the CLI runs with the collector off: free this round's module (all of it young)
     else:
