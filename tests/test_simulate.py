@@ -9,7 +9,15 @@ np = pytest.importorskip("numpy")
 pytest.importorskip("jax")
 
 from hlo_fix.simulate.api import device_outputs  # noqa: E402
-from hlo_fix.simulate.failures import ArgmaxCombine, IndexFloat, IotaConstant, LocalIota, NarrowingSlice, ScatterOwnCopy  # noqa: E402
+from hlo_fix.simulate.failures import (  # noqa: E402
+    ArgmaxCombine,
+    IndexFloat,
+    IotaConstant,
+    LocalIota,
+    NarrowingSlice,
+    ScatterOwnCopy,
+    TopKLocalIndex,
+)
 
 MESH = 'module @m attributes {mhlo.num_partitions = 4 : i32} {\n  sdy.mesh @mesh = <["x"=4]>\n'
 SPLIT = '{sdy.sharding = #sdy.sharding<@mesh, [{"x"}]>}'
@@ -139,3 +147,30 @@ def test_index_float_rounds_the_flattened_index():
     assert localized[0][0].tolist() == [356, 300, 260]
     _, _, exact = _run(text, [table, index], [IndexFloat()], index_float="f32")
     assert exact[0][0].tolist() == [357, 301, 259]
+
+
+def test_dynamic_slice_clamps_its_start_into_each_devices_block():
+    text = MESH + f"""  func.func public @main(%arg0: tensor<16xf32> {SPLIT}, %arg1: tensor<i32>) -> (tensor<8xf32> {SPLIT}) {{
+    %0 = stablehlo.dynamic_slice %arg0, %arg1, sizes = [8] : (tensor<16xf32>, tensor<i32>) -> tensor<8xf32>
+    return %0 : tensor<8xf32>
+  }}
+}}"""
+    table = np.arange(16, dtype=np.float32)
+    _, reference, localized = _run(text, [table, np.int32(5)], [NarrowingSlice()])
+    # Reference: rows 5..12, two per device.
+    assert [r.tolist() for r in reference[0]] == [[5, 6], [7, 8], [9, 10], [11, 12]]
+    # Device d holds rows 4d..4d+3; start 5 is clamped to 4 - 2 = 2 inside it: rows 4d + 2, 4d + 3.
+    assert [r.tolist() for r in localized[0]] == [[2, 3], [6, 7], [10, 11], [14, 15]]
+
+
+def test_top_k_over_a_split_dim_returns_block_local_indices():
+    text = MESH + f"""  func.func public @main(%arg0: tensor<8xf32> {SPLIT}) -> (tensor<2xi32> {{sdy.sharding = #sdy.sharding<@mesh, [{{}}]>}}) {{
+    %values, %indices = chlo.top_k(%arg0, k = 2) : tensor<8xf32> -> (tensor<2xf32>, tensor<2xi32>)
+    return %indices : tensor<2xi32>
+  }}
+}}"""
+    x = np.array([0, 1, 2, 3, 9, 5, 6, 8], dtype=np.float32)
+    _, reference, localized = _run(text, [x], [TopKLocalIndex()])
+    assert reference[0][0].tolist() == [4, 7]
+    # 9 is position 0 of device 2's block [9, 5]; 8 is position 1 of device 3's block [6, 8].
+    assert localized[0][0].tolist() == [0, 1]

@@ -82,7 +82,8 @@ def differs_on_some_device(reference: Held, localized: Held, value: "Value", pla
 
 
 def index_only_values(module) -> set[int]:
-    """Ids of values used only as gather/scatter/dynamic-slice indices, directly or through other index-only values.
+    """Ids of values used only as indices (of gathers, scatters, dynamic slices, argmax reduces, sort payloads),
+    directly or through other index-only values.
 
     A wrong position is blamed on the op that indexes with it (the gather, the scatter: what lint flags and what to
     fix), not on the iota, broadcast and concatenate that built the index."""
@@ -106,6 +107,13 @@ def _index_use(user: "Op", value: "Value", found: set[int]) -> bool:
         return all(p >= 1 for p in positions)
     if name == "stablehlo.dynamic_update_slice":
         return all(p >= 2 for p in positions)
+    if name == "stablehlo.sort":  # an iota payload (argsort): the sort is where its positions are read
+        return all(p >= 1 for p in positions)
+    if name == "stablehlo.reduce" and len(user.operands) == 4:  # argmax/argmin's index input
+        first = user.operands[0].type
+        inputs = [i for i, v in enumerate(user.operands) if v.type is not None and first is not None
+                  and v.type.shape == first.shape]
+        return len(inputs) == 2 and all(p == inputs[1] for p in positions)
     if not user.results or user.regions or name in ("func.call", "call", "stablehlo.composite"):
         return False
     return all(id(result) in found for result in user.results)

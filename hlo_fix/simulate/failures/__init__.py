@@ -13,9 +13,12 @@ from hlo_fix.simulate.failures.iota_constant import IotaConstant
 from hlo_fix.simulate.failures.local_iota import LocalIota
 from hlo_fix.simulate.failures.narrowing_slice import NarrowingSlice
 from hlo_fix.simulate.failures.scatter_own_copy import ScatterOwnCopy
+from hlo_fix.simulate.failures.top_k_local_index import TopKLocalIndex
 
-ALL = (LocalIota(), IotaConstant(), NarrowingSlice(), ArgmaxCombine(), ScatterOwnCopy(), IndexFloat())
+ALL = (
+    LocalIota(), IotaConstant(), NarrowingSlice(), ArgmaxCombine(), TopKLocalIndex(), ScatterOwnCopy(), IndexFloat(),
+)
 NAMES = tuple(f.name for f in ALL)
 
 __all__ = ["ALL", "NAMES", "ArgmaxCombine", "IndexFloat", "IotaConstant", "LocalIota", "NarrowingSlice",
-           "ScatterOwnCopy"]
+           "ScatterOwnCopy", "TopKLocalIndex"]

@@ -1,5 +1,8 @@
 """narrowing-slice: a slice that narrows a split dimension takes its start as a position in each device's block.
 
+Also `dynamic_slice`, whose runtime start is clamped into what the device holds (HF006's hazard: a window of a
+batch-sharded buffer at a global offset).
+
 Evidence: a shape-shrinking backend divides the result's dimension by the device count and applies the slice's
 start and stride to what the device holds: its own block of a split operand, or the whole of a full copy (the
 `positions[:S]` of a causal mask cut from a longer table). Every device then reads the first block's positions:
@@ -15,7 +18,7 @@ class NarrowingSlice:
     name = "narrowing-slice"
 
     def applies(self, op, sim) -> bool:
-        if op.name != "stablehlo.slice" or not op.results or not op.operands:
+        if op.name not in ("stablehlo.slice", "stablehlo.dynamic_slice") or not op.results or not op.operands:
             return False
         result, operand = op.results[0], op.operands[0]
         if result.type is None or operand.type is None:
@@ -27,10 +30,15 @@ class NarrowingSlice:
         import numpy as np
 
         result, operand = op.results[0], op.operands[0]
-        starts = _ints(op, "start_indices")
-        strides = _ints(op, "strides") or [1] * len(starts)
-        if starts is None:
-            return None
+        dynamic = op.name == "stablehlo.dynamic_slice"
+        if dynamic:
+            starts = [int(sim.held(v).view(0)) for v in op.operands[1:]]
+            strides = [1] * len(starts)
+        else:
+            starts = _ints(op, "start_indices")
+            if starts is None:
+                return None
+            strides = _ints(op, "strides") or [1] * len(starts)
         out_shape = result.type.shape
         out_placement = sim.placement(result)
         in_placement = sim.placement(operand)
@@ -42,7 +50,8 @@ class NarrowingSlice:
             for d, size in enumerate(out_shape):
                 axes = out_placement[d]
                 if not axes or size == operand.type.shape[d]:
-                    index.append(starts[d] + strides[d] * np.arange(size))
+                    start = min(max(starts[d], 0), operand.type.shape[d] - size) if dynamic else starts[d]
+                    index.append(start + strides[d] * np.arange(size))
                     continue
                 local = size // sim.mesh.ways(axes)
                 block = sim.mesh.block(axes, device)
@@ -53,7 +62,8 @@ class NarrowingSlice:
                     held_size = operand.type.shape[d] // sim.mesh.ways(in_placement[d])
                 else:
                     held_size = operand.type.shape[d]
-                positions = np.minimum(starts[d] + strides[d] * np.arange(local), held_size - 1) + base
+                start = min(max(starts[d], 0), held_size - local) if dynamic else starts[d]
+                positions = np.minimum(start + strides[d] * np.arange(local), held_size - 1) + base
                 full = np.arange(size)
                 full[block * local : (block + 1) * local] = positions
                 index.append(full)
