@@ -57,7 +57,14 @@ HF002, HF003 or HF004 whose indexed extent exceeds {INEXACT_INDEX_LIMIT} (bf16, 
 is the product of the operand dimensions named by start_index_map (gather) or scatter_dims_to_operand_dims (scatter), \
 because backends flatten a multi-dimensional index (a row-iota gather from 64x160 reaches 10239). An extent of exactly \
 {INEXACT_INDEX_LIMIT} (largest index 255) expects no HF005, and gathers that HF002-HF004 do not flag (take_along_axis, \
-shard_map bodies) get no HF005 entry. Entries are ordered by position in the file, then code."""
+shard_map bodies) get no HF005 entry. HF006 is "error" at each slice or dynamic_slice that narrows a sharded \
+dimension (all but a start < stride interleave that leaves every shard a whole number of strides), and HF009 "error" \
+at each non-splat constant whose blocks along a sharded dimension differ (not periodic); neither is reported in a \
+module without sharding or inside a manual computation. HF007 is "error" at each argmax/argmin reduce, top_k or \
+iota-carrying sort whose reduced or sorted dimension is sharded (never without sharding, nor inside a manual \
+computation). HF008 is "error" at each gather from an integer table whose values may exceed 256 (bf16's exact \
+integers; row-iota gathers excepted) and at each float-to-integer convert ending an integer-to-float chain that \
+indexes more entries than the float holds exactly (f32 2^24). Entries are ordered by position in the file, then code."""
 
 class FixtureError(RuntimeError):
     """A fixture came out differently from what its expectations assume."""
@@ -418,9 +425,166 @@ def case_shardings(mesh, case: Case):
 def case_fixture(lowerer: Lowerer, cases: types.ModuleType, case: Case) -> Fixture:
     shardings = case_shardings(lowerer.mesh, case)
     with jax_flags(jax_enable_x64=case.x64, **partitioner_flags(case.partitioner or "shardy")):
-        text = lowerer.lower(getattr(cases, case.fn), abstract(case.args), shardings)
+        text = lowerer.lower(
+            getattr(cases, case.fn), abstract(case.args), shardings, debug_info=case.name.endswith("_debug.mlir")
+        )
     check_partitioner(case.name, text, case.partitioner)
     return Fixture(case.name, case.description, "jax", text, shardings is not None, case.expect)
+
+
+# HF006 sharded-slice and HF009 sharded-constant: tools/fixture_models/slices.py, each hazard next to its
+# hazard-free form, in both partitioners.
+COLUMNS = P(None, "model")
+SEQ_ACTIVATION = arg((2, 128, 8))
+
+
+def slice_expect(*bounds: str) -> tuple[Expect, ...]:
+    return tuple(Expect("HF006", "stablehlo.slice", rf"stablehlo\.slice %\w+ \[{re.escape(b)}\]") for b in bounds)
+
+
+def both_partitioners(stem: str, description: str, fn: str, *rest, debug: bool = False, **fields) -> tuple:
+    """The case lowered with Shardy and with GSPMD (and, with `debug`, Shardy with debug locations)."""
+    names = [(f"{stem}_shardy.mlir", "shardy"), (f"{stem}_gspmd.mlir", "gspmd")]
+    names += [(f"{stem}_shardy_debug.mlir", "shardy")] if debug else []
+    return tuple(
+        Case(name, description + ("" if p == "shardy" else "; GSPMD output"), fn, *rest, partitioner=p, **fields)
+        for name, p in names
+    )
+
+
+SLICE_CASES = (
+    *both_partitioners(
+        "adaln_chunk_column_parallel",
+        "DiT adaLN modulation: jnp.split(silu(temb) @ w_ada, 3) with w_ada [64, 192] column-parallel "
+        "P(None, 'model'); the three chunks cut across the 2 shards of the 192 features",
+        "adaln_chunks", (arg((8, 64)), arg((8, 64)), arg((64, 192))), (ROWS, ROWS, COLUMNS), ROWS,
+        slice_expect("0:8, 0:64", "0:8, 64:128", "0:8, 128:192"), debug=True,
+    ),
+    *both_partitioners(
+        "gate_up_split_column_parallel",
+        "SwiGLU FFN with gate and up fused: jnp.split(x @ w_gate_up, 2) with w_gate_up [64, 256] P(None, 'model')",
+        "fused_gate_up", (arg((8, 64)), arg((64, 256))), (ROWS, COLUMNS), ROWS,
+        slice_expect("0:8, 0:128", "0:8, 128:256"),
+    ),
+    *both_partitioners(
+        "gate_up_separate_projections",
+        "the same FFN with one column-parallel projection per half (hazard-free: no slice)",
+        "separate_gate_up", (arg((8, 64)), arg((64, 128)), arg((64, 128))), (ROWS, COLUMNS, COLUMNS), ROWS,
+    ),
+    Case(
+        "slice_unsharded_dim_shardy.mlir",
+        "halves of the feature dim of a batch-sharded [64, 32] activation (hazard-free: the sliced dim is not sharded)",
+        "head_dim_slice", (arg((64, 32)),), (ROWS,), ROWS,
+    ),
+    *both_partitioners(
+        "dynamic_slice_batch_window",
+        "lax.dynamic_slice_in_dim(x, start, 16, axis=0): a 16-row window with a runtime start out of a "
+        "batch-sharded [64, 32] buffer",
+        "batch_window", (arg((64, 32)), arg((), jnp.int32)), (ROWS, P()), ROWS,
+        (Expect("HF006", "stablehlo.dynamic_slice"),),
+    ),
+    *both_partitioners(
+        "dynamic_slice_time_window",
+        "a 16-step window along the time axis of a batch-sharded [8, 64, 32] buffer (hazard-free: the time axis is "
+        "not sharded)",
+        "time_window", (arg((8, 64, 32)), arg((), jnp.int32)), (P("batch", None, None), P()), P("batch", None, None),
+    ),
+    *both_partitioners(
+        "position_constant_seq_sharded",
+        "positions 0..127 baked in as an i32 constant (jnp.asarray(np.arange(128))) and added along the sequence "
+        "axis of a [2, 128, 8] activation sharded P(None, 'batch', None) by with_sharding_constraint",
+        "position_table", (SEQ_ACTIVATION,), (P(),), P(None, "batch", None),
+        (Expect("HF009", "stablehlo.constant", r"stablehlo\.constant dense<\"0x"),), debug=True,
+    ),
+    *both_partitioners(
+        "periodic_constants_seq_sharded",
+        "a feature-dim f32 table along the unsharded dim and np.tile(np.arange(32), 4) along the 4-way sharded "
+        "sequence (hazard-free: every shard holds the same values)",
+        "periodic_tables", (SEQ_ACTIVATION,), (P(),), P(None, "batch", None),
+    ),
+    *both_partitioners(
+        "shard_map_split",
+        "jnp.split of a column-sharded [8, 256] activation inside jax.shard_map (hazard-free: shard-local)",
+        "shard_local_split", (arg((8, 256)),), (COLUMNS,), COLUMNS,
+    ),
+)
+
+
+# HF007 sharded-index-reduction and HF008 integer-through-float: tools/fixture_models/decode.py, greedy decoding
+# over logits whose vocab dim a column-parallel lm_head shards, and integer lookups, each next to its hazard-free form.
+HIDDEN, LM_HEAD = arg((8, 64)), arg((64, 512))
+DECODE_IN = (ROWS, COLUMNS)
+ARGMAX = (Expect("HF007", "stablehlo.reduce"),)
+TOKENS = arg((64,), jnp.int32)
+FLAT_INDEX = (arg((64, 8), jnp.int32), arg((64, 8), jnp.int32))
+BACK_TO_INT = (Expect("HF008", "stablehlo.convert", r"stablehlo\.convert %\w+ : \(tensor<64x8xf32>\) -> tensor<64x8xi32>"),)
+DECODE_CASES = (
+    *both_partitioners(
+        "greedy_argmax_vocab_sharded",
+        "greedy decoding jnp.argmax(h @ w_vocab, -1) with the lm_head w_vocab [64, 512] column-parallel "
+        "P(None, 'model'): the argmax reduces the vocab dim sharded through dot_general's free dim",
+        "greedy_argmax", (HIDDEN, LM_HEAD), DECODE_IN, P("batch"), ARGMAX, debug=True,
+    ),
+    *both_partitioners(
+        "greedy_top_k_vocab_sharded",
+        "jax.lax.top_k(h @ w_vocab, 4) over the vocab-sharded logits (chlo.top_k)",
+        "greedy_top_k", (HIDDEN, LM_HEAD), DECODE_IN, ROWS, (Expect("HF007", "chlo.top_k"),),
+    ),
+    *both_partitioners(
+        "ranked_tokens_vocab_sharded",
+        "jnp.argsort(h @ w_vocab, -1) over the vocab-sharded logits (stablehlo.sort with an iota payload)",
+        "ranked_tokens", (HIDDEN, LM_HEAD), DECODE_IN, ROWS, (Expect("HF007", "stablehlo.sort"),),
+    ),
+    *both_partitioners(
+        "greedy_argmax_vocab_gathered",
+        "greedy_argmax with with_sharding_constraint(logits, P('batch', None)) before the argmax (hazard-free: "
+        "the vocab dim is replicated)",
+        "greedy_argmax_gathered", (HIDDEN, LM_HEAD), DECODE_IN, P("batch"),
+    ),
+    *both_partitioners(
+        "greedy_top_k_vocab_gathered",
+        "greedy_top_k with the vocab dim replicated by with_sharding_constraint first (hazard-free)",
+        "greedy_top_k_gathered", (HIDDEN, LM_HEAD), DECODE_IN, ROWS,
+    ),
+    Case(
+        "greedy_argmax_lm_head_replicated_shardy.mlir",
+        "greedy_argmax with a replicated lm_head (hazard-free: only the batch is sharded)",
+        "greedy_argmax", (HIDDEN, LM_HEAD), (ROWS, P()), P("batch"),
+    ),
+    *both_partitioners(
+        "position_table_lookup",
+        "positions[idx] from an int32 position table [4096] (replicated) with batch-sharded indices [64]: an "
+        "integer gather that backends lower to a bf16 embedding",
+        "position_lookup", (arg((4096,), jnp.int32), TOKENS), (P(), P("batch")), P("batch"),
+        (Expect("HF008", "stablehlo.gather"),), debug=True,
+    ),
+    *both_partitioners(
+        "embedding_lookup_float",
+        "embeddings[ids] from a float table [4096, 64] (hazard-free: float values, exact in their own type)",
+        "embedding_lookup", (arg((4096, 64)), TOKENS), (P(), P("batch")), ROWS,
+    ),
+    Case(
+        "small_int_table_lookup_shardy.mlir",
+        "an int32 table of 0..255 (reversed arange) read by batch-sharded ids (hazard-free: every value fits bf16)",
+        "small_table_lookup", (TOKENS,), (P("batch"),), P("batch"),
+    ),
+    Case(
+        "flat_index_through_float_shardy.mlir",
+        "flat_table[(rows.astype(f32) * 4096 + cols.astype(f32)).astype(int32)] into a 1-D buffer of 2^25 entries: "
+        "a flat index carried in f32 beyond its 2^24 exact integers",
+        "flat_index_through_float", (*FLAT_INDEX, arg((2**25,))), (ROWS, ROWS, P()), ROWS, BACK_TO_INT,
+    ),
+    Case(
+        "flat_index_through_float_small_buffer_shardy.mlir",
+        "the same f32 flat index into a buffer of 10240 entries (hazard-free: within f32's exact integers)",
+        "flat_index_through_float", (*FLAT_INDEX, arg((10240,))), (ROWS, ROWS, P()), ROWS,
+    ),
+    Case(
+        "flat_index_in_integers_shardy.mlir",
+        "the flat index into the 2^25-entry buffer kept in int32 (hazard-free)",
+        "flat_index_in_integers", (*FLAT_INDEX, arg((2**25,))), (ROWS, ROWS, P()), ROWS,
+    ),
+)
 
 
 def export_fixture(lowerer: Lowerer, router: types.ModuleType) -> Fixture:
@@ -446,6 +610,10 @@ def jax_fixtures() -> list[Fixture]:
         fixtures = router_fixtures(lowerer, router)
         fixtures += explicit_router_fixtures(lowerer, explicit, explicit_mesh)
         fixtures += [case_fixture(lowerer, cases, case) for case in CASES]
+        slices = load_model("slices")
+        fixtures += [case_fixture(lowerer, slices, case) for case in SLICE_CASES]
+        decode = load_model("decode")
+        fixtures += [case_fixture(lowerer, decode, case) for case in DECODE_CASES]
         fixtures.append(export_fixture(lowerer, router))
     return fixtures
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from hlo_fix.ir.attributes import parse_string
 from hlo_fix.ir.tokens import matching_close, tokenize
-from hlo_fix.sharding.gspmd import parse_gspmd
+from hlo_fix.sharding.gspmd import parse_gspmd, unspecified_dims, with_open_dims
 from hlo_fix.ir.opkey import op_key
 from hlo_fix.sharding.links import CONTEXT_LINKED, call_graph, op_links
 from hlo_fix.sharding.shardy import parse_mesh, parse_tensor_shardings
@@ -114,7 +114,10 @@ class ShardingAnalysis:
                     self._declare(result, MANUAL)
                 return
         shardings = self._parse(attrs.get("sdy.sharding")) or self._parse(attrs.get("mhlo.sharding"))
+        free = unspecified_dims(attrs.get("backend_config")) if name == "stablehlo.custom_call" else ()
         for result, sharding in zip(op.results, shardings):
+            if free and result.type is not None:
+                sharding = with_open_dims(sharding, free, result.type.rank)
             self._declare(result, sharding)
 
     def _declare_function(self, func: "Op") -> None:

@@ -58,3 +58,27 @@ def _tiled(node) -> TensorSharding:
     dims = tuple(DimSharding((), n) for n in data_tiles)
     return TensorSharding(dims, manual=manual)
 
+
+
+def unspecified_dims(backend_config: str | None) -> tuple[int, ...]:
+    """`backend_config = "unspecified_dims=[0,2]"` on a `custom_call @Sharding`: the dims JAX left to propagation
+    (`with_sharding_constraint(x, P(P.UNCONSTRAINED, None))`); () when there are none."""
+    from hlo_fix.ir.attributes import parse_ints, parse_string
+
+    text = parse_string(backend_config) if backend_config and backend_config.startswith('"') else ""
+    key = "unspecified_dims="
+    if not text.startswith(key):
+        return ()
+    try:
+        return tuple(parse_ints(text[len(key) :]))
+    except ValueError:
+        return ()
+
+
+def with_open_dims(sharding: TensorSharding, dims: tuple[int, ...], rank: int) -> TensorSharding:
+    """The sharding with `dims` open (they decide nothing, as Shardy's `{?}`); a `{replicated}` one is closed and
+    replicated on every other dim."""
+    if sharding.manual:
+        return sharding
+    base = sharding.dims if not sharding.replicated and len(sharding.dims) == rank else (DimSharding(),) * rank
+    return TensorSharding(tuple(DimSharding(d.axes, d.ways, True) if i in dims else d for i, d in enumerate(base)))

@@ -1,0 +1,128 @@
+"""Which dims a `slice` or `dynamic_slice` narrows, and which of those are sharded: what HF006 reports and what its
+fix replicates.
+
+A dim is narrowed when the op keeps less than all of it in order: a slice with start != 0, limit != size or stride
+!= 1, a dynamic_slice whose size is smaller than the dim. Backends localize such an op per shard by rewriting its
+bounds (tt-mlir scaled start and limit by the shard count), which is only right when the op keeps the whole dim or
+takes every stride-th element from the start of each shard. That interleave (`x[..., ::2]`, `x[..., 1::2]`, as
+RoPE's pair split is written) is shard-local when every shard holds a whole number of strides, and is not reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from hlo_fix.ir.tokens import matching_close, tokenize
+from hlo_fix.rules.context_checks import in_manual_computation
+from hlo_fix.sharding.analysis import analysis
+from hlo_fix.sharding.spec import DimSharding
+
+if TYPE_CHECKING:
+    from hlo_fix.ir.model import Op
+
+SLICE_OPS = ("stablehlo.slice", "stablehlo.dynamic_slice")
+
+
+@dataclass(frozen=True)
+class Narrowing:
+    """One narrowed dim: the operand's extent, what the op keeps, and (static slices) its start and stride."""
+
+    dim: int
+    size: int
+    kept: int
+    start: int | None = None  # None: a dynamic_slice, whose start is a runtime value
+    limit: int | None = None
+    stride: int = 1
+
+    def shard_local(self, ways: int) -> bool:
+        """Every shard keeps its own elements at the same local positions: a start < stride interleave over the
+        whole dim, with a whole number of strides in each shard."""
+        if self.start is None or self.stride == 1 or self.start >= self.stride:
+            return False
+        return self.size % (ways * self.stride) == 0 and self.kept == self.size // self.stride
+
+    def describe(self) -> str:
+        if self.start is None:
+            return f"keeps {self.kept} of the {self.size} elements of dim {self.dim}"
+        step = f":{self.stride}" if self.stride != 1 else ""
+        return f"keeps [{self.start}:{self.limit}{step}] of dim {self.dim} (size {self.size})"
+
+
+@dataclass(frozen=True)
+class SlicedShard:
+    """A narrowed dim that is sharded, at one op (one per op: the first such dim; `dims` lists them all)."""
+
+    op: "Op"
+    narrowing: Narrowing
+    sharding: DimSharding
+    dims: tuple[int, ...]
+
+
+def slice_bounds(op: "Op") -> list[tuple[int, int, int]] | None:
+    """(start, limit, stride) per dim of a `stablehlo.slice`: the pretty `[0:8, 32:64:2]` or the generic
+    `start_indices = array<i64: ...>` properties; None when neither can be read."""
+    attributes = op.attributes
+    starts, limits = attributes.ints("start_indices"), attributes.ints("limit_indices")
+    if starts is not None and limits is not None:
+        strides = attributes.ints("strides") or [1] * len(starts)
+        return list(zip(starts, limits, strides)) if len(starts) == len(limits) == len(strides) else None
+    tokens = tokenize(op.own_text, strict=False)
+    opening = next((i for i, t in enumerate(tokens) if t.type == "LSQB"), None)
+    if opening is None:
+        return None
+    bounds: list[tuple[int, int, int]] = []
+    numbers: list[int] = []
+    for tok in tokens[opening + 1 : matching_close(tokens, opening) + 1]:
+        if tok.type == "INT":
+            numbers.append(int(tok.value))
+        elif tok.type in ("COMMA", "RSQB"):
+            if len(numbers) not in (2, 3):
+                return None if numbers or tok.type == "COMMA" else bounds
+            bounds.append((numbers[0], numbers[1], numbers[2] if len(numbers) == 3 else 1))
+            numbers = []
+        elif tok.type not in ("COLON", "WS"):
+            return None
+    return bounds
+
+
+def narrowings(op: "Op") -> list[Narrowing]:
+    """The dims the op narrows, from its operand and result types (and a slice's bounds)."""
+    if op.name not in SLICE_OPS or not op.operands or len(op.results) != 1:
+        return []
+    source, result = op.operands[0].type, op.results[0].type
+    if source is None or result is None or not source.is_static or not result.is_static:
+        return []
+    if source.rank != result.rank:
+        return []
+    if op.name == "stablehlo.dynamic_slice":
+        return [Narrowing(d, n, k) for d, (n, k) in enumerate(zip(source.shape, result.shape)) if k < n]
+    bounds = slice_bounds(op)
+    if bounds is None or len(bounds) != source.rank:
+        return []
+    return [
+        Narrowing(d, n, k, start, limit, stride)
+        for d, ((start, limit, stride), n, k) in enumerate(zip(bounds, source.shape, result.shape))
+        if (start, limit, stride) != (0, n, 1)
+    ]
+
+
+def sliced_shards(ctx) -> list[SlicedShard]:
+    """Every slice and dynamic_slice outside manual computations that narrows a sharded dim, once per lint run."""
+    return ctx.cached("sliced-shards", lambda: _find(ctx))
+
+
+def _find(ctx) -> list[SlicedShard]:
+    sharding = analysis(ctx)
+    if not sharding.is_sharded_module:
+        return []
+    found = []
+    for op in ctx.module.ops_named(*SLICE_OPS):
+        hits = []
+        for narrowing in narrowings(op):
+            dim = sharding.dim(op.operands[0], narrowing.dim)
+            if dim.sharded and not narrowing.shard_local(dim.ways):
+                hits.append((narrowing, dim))
+        if hits and not in_manual_computation(op, sharding):
+            found.append(SlicedShard(op, hits[0][0], hits[0][1], tuple(n.dim for n, _ in hits)))
+    return found
