@@ -13,25 +13,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hlo_fix.index_tracing.constant_iota import constant_iota_dim
+from hlo_fix.ir.accessors import broadcast_dims, iota_dimension, static_shape
 from hlo_fix.ir.element_types import integer_range
-from hlo_fix.ir.idioms import broadcast_dims, normalized_source, splat_value
+from hlo_fix.ir.idioms import normalized_source, splat_value
 from hlo_fix.sharding.annotations import forwarded, see_through
 
 if TYPE_CHECKING:
     from hlo_fix.ir.model import Op, Value
-
-
-def shape_of(value: "Value") -> tuple | None:
-    found = value.type
-    return None if found is None or not found.is_static else found.shape
-
-
-def dims_attribute(op: "Op", *names: str) -> list[int] | None:
-    for name in names:
-        found = op.attributes.ints(name)
-        if found is not None:
-            return found
-    return None
 
 
 def constant_origin(value: "Value") -> "Value | None":
@@ -69,13 +57,12 @@ def _is_splat_constant(op: "Op") -> bool:
 def iota_dim(value: "Value", depth: int = 0) -> int | None:
     """The dim along which `value` equals 0, 1, 2, ... exactly (constant along every other dim), or None."""
     op = value.owner
-    shape = shape_of(value)
+    shape = static_shape(value)
     if op is None or value.is_block_argument or shape is None or depth > 32:
         return None
     name = op.name
     if name == "stablehlo.iota":
-        found = op.attributes.int("iota_dimension")
-        return found if found is not None else (op.attributes.int("dim") or 0)
+        return iota_dimension(op)
     if name == "stablehlo.constant":
         return constant_iota_dim(op)
     inner_value = forwarded(value)
@@ -85,14 +72,14 @@ def iota_dim(value: "Value", depth: int = 0) -> int | None:
         source = op.operands[0]
         inner = iota_dim(source, depth + 1)
         dims = broadcast_dims(op)
-        source_shape = shape_of(source)
+        source_shape = static_shape(source)
         if inner is None or dims is None or source_shape is None or inner >= len(dims):
             return None
         return dims[inner] if source_shape[inner] == shape[dims[inner]] else None
     if name == "stablehlo.reshape":
         source = op.operands[0]
         inner = iota_dim(source, depth + 1)
-        return None if inner is None else _reshaped_dim(shape_of(source), shape, inner)
+        return None if inner is None else _reshaped_dim(static_shape(source), shape, inner)
     if name == "stablehlo.convert":
         source = op.operands[0]
         inner = iota_dim(source, depth + 1)
@@ -120,7 +107,7 @@ def _reshaped_dim(source_shape, result_shape, dim: int) -> int | None:
 def scaled_iota(value: "Value", depth: int = 0) -> tuple[int, int] | None:
     """(dim, scale) when `value` equals `scale * iota` along dim exactly: `iota * E` of a flat index."""
     op = value.owner
-    shape = shape_of(value)
+    shape = static_shape(value)
     if op is None or value.is_block_argument or shape is None or depth > 32:
         return None
     direct = iota_dim(value)
@@ -140,7 +127,7 @@ def scaled_iota(value: "Value", depth: int = 0) -> tuple[int, int] | None:
         source = op.operands[0]
         inner = scaled_iota(source, depth + 1)
         dims = broadcast_dims(op)
-        source_shape = shape_of(source)
+        source_shape = static_shape(source)
         if inner is None or dims is None or source_shape is None:
             return None
         dim, scale = inner
@@ -149,7 +136,7 @@ def scaled_iota(value: "Value", depth: int = 0) -> tuple[int, int] | None:
         inner = scaled_iota(op.operands[0], depth + 1)
         if inner is None:
             return None
-        dim = _reshaped_dim(shape_of(op.operands[0]), shape, inner[0])
+        dim = _reshaped_dim(static_shape(op.operands[0]), shape, inner[0])
         return None if dim is None else (dim, inner[1])
     return None
 
@@ -163,7 +150,7 @@ def without_size_one_dim(value: "Value", dim: int, target_shape) -> "Value | Non
     if op.name not in ("stablehlo.broadcast_in_dim", "stablehlo.reshape"):
         return None
     source = op.operands[0]
-    if shape_of(source) != tuple(target_shape):
+    if static_shape(source) != tuple(target_shape):
         return None
     if op.name == "stablehlo.broadcast_in_dim":
         dims = broadcast_dims(op)

@@ -14,11 +14,20 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from hlo_fix.index_tracing.constant_iota import constant_iota_dim
-from hlo_fix.ir.idioms import broadcast_dims, normalized_source, permutation, splat_value
+from hlo_fix.ir.accessors import (
+    broadcast_dims,
+    concatenate_axis,
+    gather_numbers,
+    iota_dimension,
+    permutation,
+    scatter_numbers,
+    tensor_shape,
+)
+from hlo_fix.ir.calls import call_argument, call_graph
+from hlo_fix.ir.idioms import normalized_source, splat_value
 from hlo_fix.ir.shapes import reshape_groups
 from hlo_fix.ir.structure import structure_of
 from hlo_fix.sharding.annotations import forwarded, see_through
-from hlo_fix.sharding.links import call_argument, call_graph, gather_numbers, scatter_numbers
 
 if TYPE_CHECKING:
     from hlo_fix.ir.model import Op, Value
@@ -43,17 +52,6 @@ class IotaTerm:
 class Trace:
     iotas: list[IotaTerm] = field(default_factory=list)
     has_data: bool = False
-
-
-def _shape(value: "Value"):
-    t = value.type
-    return None if t is None else t.shape
-
-
-def iota_dimension(op: "Op") -> int:
-    attrs = op.attributes
-    found = attrs.int("iota_dimension")
-    return found if found is not None else (attrs.int("dim") or 0)
 
 
 def _is_constant(value: "Value") -> bool:
@@ -97,7 +95,7 @@ class _Tracer:
     def _follow(self, value: "Value", dims: dict[int, int] | None, scale: int, depth: int, calls: tuple) -> Trace:
         result = Trace()
         if dims is None:
-            shape = _shape(value)
+            shape = tensor_shape(value)
             dims = {d: d for d in range(len(shape))} if shape is not None else {}
         if depth > 32:
             result.has_data = True
@@ -139,7 +137,7 @@ class _Tracer:
             # dynamic_broadcast_in_dim's second operand is the output shape (shape-polymorphic exports).
             source = op.operands[0]
             bdims = broadcast_dims(op) or []
-            so = _shape(source)
+            so = tensor_shape(source)
             mapped = {i: dims[d] for i, d in enumerate(bdims) if d in dims and so is not None and so[i] != 1}
             return self.follow(source, mapped, scale, nxt, calls)
         if name == "stablehlo.transpose":
@@ -207,7 +205,7 @@ def _reshape_dims(source: "Value", result: "Value", dims: dict[int, int]) -> dic
     """Which result dim each source dim's values run along: a merged group runs along its one result dim, a split
     dim along its major result dim (`repeat_interleave`-style rows: `arange(B)` broadcast to [B, K] and merged
     to [B*K] is still a row iota)."""
-    so, sr = _shape(source), _shape(result)
+    so, sr = tensor_shape(source), tensor_shape(result)
     groups = reshape_groups(so, sr) if so is not None and sr is not None else None
     if groups is None:
         return {}
@@ -302,7 +300,7 @@ def decompose(op: "Op", tracer: "_Tracer | None" = None) -> IndexedAccess | None
         kind = "scatter"
     else:
         return None
-    shape = _shape(indices)
+    shape = tensor_shape(indices)
     if shape is None or not index_map:
         return None
     ivd = numbers.get("index_vector_dim", [len(shape)])[0]
@@ -328,14 +326,12 @@ def _index_pieces(indices: "Value", ivd: int, count: int) -> tuple["Value", list
         value = op.operands[0]
     op = value.owner
     if op is not None and op.name == "stablehlo.concatenate":
-        axis = op.attributes.int("dimension")
-        if axis is None:
-            axis = op.attributes.int("dim")
-        shape = _shape(value)
+        axis = concatenate_axis(op)
+        shape = tensor_shape(value)
         if shape is not None and axis == (ivd if ivd < len(shape) else len(shape) - 1):
             pieces = []
             for operand in op.operands:
-                so = _shape(operand)
+                so = tensor_shape(operand)
                 extent = so[axis] if so is not None and axis < len(so) else 1
                 if len(pieces) + (extent or 1) > count:  # not the index vector's parts (an extent may be huge)
                     break

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hlo_fix.errors import ParseError
 from hlo_fix.ir.constants import splat_integer
 from hlo_fix.ir.tokens import tokenize
 
@@ -24,48 +23,6 @@ def comparison_direction(op: "Op") -> str | None:
     else:
         words = [t.value for t in tokenize(raw, strict=False) if t.type == "BARE_ID"]
     return next((w for w in words if w in DIRECTIONS), None)
-
-
-def broadcast_dims(op: "Op") -> list[int] | None:
-    """`broadcast_in_dim`'s `dims = [...]` (or `broadcast_dimensions = array<i64: ...>`): one result dim per operand
-    dim. Dims that do not fit the ranks are invalid StableHLO (jaxlib rejects them): a located error here, where the
-    attribute is decoded, so that no rule or rewrite indexes a shape with them. None when the op has neither."""
-    dims = op.attributes.ints("broadcast_dimensions")
-    if dims is None:
-        dims = op.attributes.ints("dims")
-    if dims is None:
-        return None
-    operand_rank, result_rank = _rank(op.operands[0]) if op.operands else None, _rank(op.results[0])
-    if operand_rank is not None and len(dims) != operand_rank:
-        raise _invalid(op, f"{len(dims)} broadcast dims for an operand of rank {operand_rank}")
-    if result_rank is not None:
-        for dim in dims:
-            if not 0 <= dim < result_rank:
-                raise _invalid(op, f"broadcast dim {dim} is outside the rank-{result_rank} result")
-    return dims
-
-
-def permutation(op: "Op") -> list[int] | None:
-    """`transpose`'s `dims = [...]` (or `permutation = array<i64: ...>`), checked to permute the operand's dims."""
-    perm = op.attributes.ints("permutation")
-    if perm is None:
-        perm = op.attributes.ints("dims")
-    if perm is None:
-        return None
-    rank = _rank(op.operands[0]) if op.operands else None
-    if rank is not None and sorted(perm) != list(range(rank)):
-        raise _invalid(op, f"permutation {perm} does not permute the dims of a rank-{rank} operand")
-    return perm
-
-
-def _rank(value: "Value") -> int | None:
-    found = value.type
-    shape = found.shape if found is not None else None
-    return len(shape) if shape is not None else None
-
-
-def _invalid(op: "Op", message: str) -> ParseError:
-    return ParseError(f"invalid {op.name}: {message}", op.line, op.column)
 
 
 def splat_value(value: "Value") -> int | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from hlo_fix.index_tracing.loose import iota_dimension
+from hlo_fix.ir.accessors import iota_dimension
 from hlo_fix.rule_api.finding import Finding
 from hlo_fix.rule_api.rule import Rule
 from hlo_fix.rules.context_checks import in_manual_computation

@@ -19,7 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from hlo_fix.index_tracing.exact import constant_origin, shape_of
+from hlo_fix.index_tracing.exact import constant_origin
+from hlo_fix.ir.accessors import static_shape
 from hlo_fix.ir.element_types import integer_range, is_integer
 from hlo_fix.ir.idioms import normalized_source
 from hlo_fix.rule_api.pattern import RewritePattern
@@ -215,8 +216,8 @@ def distinct_rows(access: OneHotAccess) -> bool:
 def _top_k_input_size(value: "Value") -> int | None:
     """The size of the sorted axis when `value` is a top_k's index output."""
     op = value.owner
-    if value.index != 1 or shape_of(value) is None or not op.operands:
+    if value.index != 1 or static_shape(value) is None or not op.operands:
         return None
     is_top_k = op.name == "chlo.top_k" or (op.name == "stablehlo.composite" and '"chlo.top_k"' in op.own_text)
-    source = shape_of(op.operands[0])
+    source = static_shape(op.operands[0])
     return source[-1] if is_top_k and source else None

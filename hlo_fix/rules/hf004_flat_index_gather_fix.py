@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hlo_fix.index_tracing.exact import scaled_iota, shape_of, without_size_one_dim
+from hlo_fix.index_tracing.exact import scaled_iota, without_size_one_dim
+from hlo_fix.ir.accessors import gather_numbers, static_shape
 from hlo_fix.ir.element_types import integer_range
 from hlo_fix.ir.idioms import normalized_source
 from hlo_fix.rule_api.pattern import RewritePattern
 from hlo_fix.rules.hf002_row_iota_gather_fix import emit_gather
 from hlo_fix.rules.onehot.access import OneHotAccess, RowPair
 from hlo_fix.sharding.annotations import see_through
-from hlo_fix.sharding.links import gather_numbers
 
 if TYPE_CHECKING:
     from hlo_fix.ir.model import Op, Value
@@ -55,7 +55,7 @@ def flat_access(op: "Op") -> OneHotAccess | None:
     if reshape is None or flat_table.is_block_argument or reshape.name != "stablehlo.reshape":
         return None
     table = reshape.operands[0]
-    table_shape, index_shape = shape_of(table), shape_of(indices)
+    table_shape, index_shape = static_shape(table), static_shape(indices)
     if table_shape is None or len(table_shape) != 2 or index_shape is None:
         return None
     numbers = gather_numbers(op)
@@ -65,7 +65,7 @@ def flat_access(op: "Op") -> OneHotAccess | None:
         return None
     ivd = numbers.get("index_vector_dim", [0])[0]
     batch_shape = tuple(n for d, n in enumerate(index_shape) if d != ivd) if ivd < len(index_shape) else index_shape
-    if shape_of(op.results[0]) != batch_shape:
+    if static_shape(op.results[0]) != batch_shape:
         return None
     flat = indices if ivd >= len(index_shape) else without_size_one_dim(indices, ivd, batch_shape)
     if flat is None:
@@ -74,7 +74,7 @@ def flat_access(op: "Op") -> OneHotAccess | None:
     if parts is None:
         return None
     batch_dim, column = parts
-    if batch_shape[batch_dim] != table_shape[0] or shape_of(column) != batch_shape:
+    if batch_shape[batch_dim] != table_shape[0] or static_shape(column) != batch_shape:
         return None
     return OneHotAccess(op, table, 1, [RowPair(0, batch_dim)], batch_shape, column, column, ivd)
 

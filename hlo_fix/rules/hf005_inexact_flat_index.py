@@ -6,11 +6,11 @@ from math import prod
 from typing import Iterator
 
 from hlo_fix.index_tracing.loose import table_source
+from hlo_fix.ir.accessors import rank, scatter_numbers, tensor_shape
 from hlo_fix.rule_api.finding import Finding
 from hlo_fix.rule_api.rule import Rule
 from hlo_fix.rules.row_iota import live_accesses, op_label
 from hlo_fix.sharding.annotations import see_through
-from hlo_fix.sharding.links import scatter_numbers
 
 # The largest integer n such that every integer in [0, n] is exact in the index float.
 EXACT_INTEGERS = {"bf16": 2**8, "f16": 2**11, "tf32": 2**11, "f32": 2**24}
@@ -94,7 +94,7 @@ def start_positions(access) -> dict[int, int] | None:
     (scatter) taken there, plus one, since start indices are clamped to keep the slice in bounds. A point access
     has the dim's size; a dim the slice covers whole has one position and is not really indexed. None when a
     size is unknown."""
-    shape = _shape(access.operand)
+    shape = tensor_shape(access.operand)
     if shape is None or None in shape:
         return None
     sizes = _slice_sizes(access, shape)
@@ -115,7 +115,7 @@ def _slice_sizes(access, shape) -> list[int] | None:
     inserted = set(numbers.get("inserted_window_dims", [])) | set(numbers.get("input_batching_dims", []))
     window_dims = numbers.get("update_window_dims", [])
     count = len(op.results)
-    updates = _shape(op.operands[count + 1]) if len(op.operands) > count + 1 else None
+    updates = tensor_shape(op.operands[count + 1]) if len(op.operands) > count + 1 else None
     windowed = [d for d in range(len(shape)) if d not in inserted]
     if updates is None or None in updates or len(windowed) != len(window_dims):
         return None
@@ -127,10 +127,6 @@ def _slice_sizes(access, shape) -> list[int] | None:
     return sizes
 
 
-def _shape(value):
-    return None if value.type is None else value.type.shape
-
-
 def _flattened_table(access) -> bool:
     """A 1-D table reshaped from one with at least two dims longer than 1 (not a reshape that only adds or drops
     size-1 dims, like `512x24 -> 1x512x24 -> 512x24`), or a flat `row * E + col` index."""
@@ -138,12 +134,7 @@ def _flattened_table(access) -> bool:
         return True
     table = table_source(access.operand)
     owner = table.owner
-    if _rank(table) != 1 or owner is None or owner.name != "stablehlo.reshape":
+    if rank(table) != 1 or owner is None or owner.name != "stablehlo.reshape":
         return False
-    source = _shape(see_through(owner.operands[0]))
+    source = tensor_shape(see_through(owner.operands[0]))
     return source is not None and sum(1 for n in source if n != 1) >= 2
-
-
-def _rank(value) -> int | None:
-    shape = _shape(value)
-    return None if shape is None else len(shape)

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from math import prod
 from typing import TYPE_CHECKING
 
-from hlo_fix.index_tracing.exact import shape_of, without_size_one_dim
+from hlo_fix.index_tracing.exact import without_size_one_dim
+from hlo_fix.ir.accessors import static_shape as shape_of
 from hlo_fix.rule_api import RewritePattern
 from hlo_fix.rules.integer_float import IntegerTableGather, integer_float_hazards
 from hlo_fix.rules.onehot.access import OneHotAccess
 from hlo_fix.rules.onehot.emit import column_value, gather_rows, one_hot_mask
-from hlo_fix.sharding.links import gather_numbers
+from hlo_fix.ir.accessors import gather_numbers
 
 if TYPE_CHECKING:
     from hlo_fix.ir.model import Op

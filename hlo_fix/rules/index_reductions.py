@@ -17,7 +17,7 @@ from hlo_fix.ir.attributes import parse_string
 from hlo_fix.rules.context_checks import in_manual_computation
 from hlo_fix.sharding.analysis import analysis
 from hlo_fix.sharding.annotations import custom_call_target, see_through
-from hlo_fix.sharding.links import reduce_inputs
+from hlo_fix.ir.accessors import reduce_inputs
 
 if TYPE_CHECKING:
     from hlo_fix.ir.model import Op, Value

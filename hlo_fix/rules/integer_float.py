@@ -15,7 +15,7 @@ from hlo_fix.rules.row_iota import row_iota_hazards
 from hlo_fix.rules.value_bounds import bound, magnitude
 from hlo_fix.sharding.analysis import analysis
 from hlo_fix.sharding.annotations import is_annotation
-from hlo_fix.sharding.links import gather_numbers, scatter_numbers
+from hlo_fix.ir.accessors import gather_numbers, scatter_numbers
 
 if TYPE_CHECKING:
     from hlo_fix.ir.model import Op, Value

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from hlo_fix.index_tracing.loose import IndexedAccess, IotaTerm, accesses, table_source
+from hlo_fix.ir.accessors import gather_numbers, tensor_shape
 from hlo_fix.rules.context_checks import in_manual_computation
 from hlo_fix.sharding.analysis import analysis
 from hlo_fix.sharding.annotations import is_annotation
-from hlo_fix.sharding.links import gather_numbers
 from hlo_fix.sharding.spec import REPLICATED_DIM, DimSharding
 
 if TYPE_CHECKING:
@@ -79,8 +79,8 @@ def _row_dim_of_result(access: IndexedAccess, term: IotaTerm, operand_dim: int, 
     op = access.op
     if access.kind == "scatter":
         return _declared_dim(op.results[0], operand_dim, sharding) if op.results else REPLICATED_DIM
-    index_shape, root_shape = _shape(access.indices), _shape(access.index_root)
-    result_shape = _shape(op.results[0]) if op.results else None
+    index_shape, root_shape = tensor_shape(access.indices), tensor_shape(access.index_root)
+    result_shape = tensor_shape(op.results[0]) if op.results else None
     if index_shape is None or root_shape != index_shape or result_shape is None or term.dim == access.index_vector_dim:
         return REPLICATED_DIM
     offset = set(gather_numbers(op).get("offset_dims", []))
@@ -100,10 +100,6 @@ def _declared_dim(value, dim: int, sharding) -> DimSharding:
             if found.sharded:
                 return found
     return sharding.dim(value, dim)
-
-
-def _shape(value):
-    return None if value.type is None else value.type.shape
 
 
 def hazards_by_op(ctx, kind: str, flat: bool) -> list[list[RowIotaHazard]]:

@@ -17,7 +17,7 @@ from hlo_fix.ir.element_types import integer_range
 from hlo_fix.index_tracing.constant_iota import MAX_ELEMENTS, dense_integers
 from hlo_fix.rules.index_reductions import describe
 from hlo_fix.sharding.annotations import forwarded
-from hlo_fix.sharding.links import call_argument
+from hlo_fix.ir.calls import call_argument
 
 if TYPE_CHECKING:
     from hlo_fix.ir.model import Op, Value

@@ -16,7 +16,8 @@ from hlo_fix.ir.attributes import parse_string
 from hlo_fix.ir.tokens import matching_close, tokenize
 from hlo_fix.sharding.gspmd import parse_gspmd, unspecified_dims, with_open_dims
 from hlo_fix.ir.opkey import op_key
-from hlo_fix.sharding.links import CONTEXT_LINKED, call_graph, op_links
+from hlo_fix.sharding.links import CONTEXT_LINKED, op_links
+from hlo_fix.ir.calls import call_graph
 from hlo_fix.sharding.shardy import parse_mesh, parse_tensor_shardings
 from hlo_fix.sharding.spec import MANUAL, REPLICATED_DIM, DimSharding, Mesh, TensorSharding
 

@@ -11,9 +11,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
-from hlo_fix.errors import ParseError
-from hlo_fix.ir.attributes import parse_int_pair, parse_ints, parse_struct
-from hlo_fix.ir.idioms import broadcast_dims, permutation
+from hlo_fix.ir.accessors import (
+    broadcast_dims,
+    concatenate_axis,
+    dot_numbers,
+    gather_numbers,
+    permutation,
+    reduce_inputs,
+    scatter_numbers,
+    tensor_shape,
+)
+from hlo_fix.ir.attributes import symbol_name
+from hlo_fix.ir.calls import CALL_OPS, RETURN_OPS, CallGraph
 from hlo_fix.ir.shapes import reshape_groups
 from hlo_fix.sharding.annotations import BARRIER, SAME_VALUE_TARGETS, TO_FULL, TO_SHARD, custom_call_target
 
@@ -39,19 +48,11 @@ _OPAQUE = frozenset(
     }
 )
 _DIM_KEEPING_CALLS = SAME_VALUE_TARGETS | {TO_SHARD, TO_FULL}
-# A composite runs its `decomposition = @f` like a call.
-_CALLS = frozenset({"call", "func.call", "stablehlo.composite"})
-_RETURNS = frozenset({"return", "func.return", "stablehlo.return", "sdy.return"})
 # Ops whose links reach beyond their own operands and results (callees, call sites, regions).
-CONTEXT_LINKED = _CALLS | _RETURNS | frozenset({"stablehlo.while", "stablehlo.case", "stablehlo.if"})
+CONTEXT_LINKED = CALL_OPS | RETURN_OPS | frozenset({"stablehlo.while", "stablehlo.case", "stablehlo.if"})
 
 
-def _shape(value: "Value"):
-    t = value.type
-    return t.shape if t is not None else None
-
-
-def op_links(op: "Op", calls: "CallGraph") -> list[Link]:
+def op_links(op: "Op", calls: CallGraph) -> list[Link]:
     """All dim links of one op (its operands with its results, and across calls and loops)."""
     name = op.name
     if name in _OPAQUE:
@@ -59,15 +60,15 @@ def op_links(op: "Op", calls: "CallGraph") -> list[Link]:
     handler = _HANDLERS.get(name)
     if handler is not None:
         return list(handler(op))
-    if name in _CALLS:
+    if name in CALL_OPS:
         return list(_call_links(op, calls))
-    if name in _RETURNS:
+    if name in RETURN_OPS:
         return list(_return_links(op, calls))
     return list(_elementwise_links(op))
 
 
 def _identity(a: "Value", b: "Value") -> Iterator[Link]:
-    sa, sb = _shape(a), _shape(b)
+    sa, sb = tensor_shape(a), tensor_shape(b)
     if sa is None or sb is None or len(sa) != len(sb):
         return
     for d in range(len(sa)):
@@ -85,7 +86,7 @@ def _elementwise_links(op: "Op") -> Iterator[Link]:
 def _broadcast_in_dim(op: "Op") -> Iterator[Link]:
     operand, result = op.operands[0], op.results[0]
     dims = broadcast_dims(op) or []
-    so, sr = _shape(operand), _shape(result)
+    so, sr = tensor_shape(operand), tensor_shape(result)
     if so is None or sr is None:
         return
     for i, d in enumerate(dims):
@@ -102,16 +103,14 @@ def _transpose(op: "Op") -> Iterator[Link]:
 def _reshape(op: "Op") -> Iterator[Link]:
     """Group dims by equal running products; within a group the major dims carry the sharding."""
     operand, result = op.operands[0], op.results[0]
-    so, sr = _shape(operand), _shape(result)
+    so, sr = tensor_shape(operand), tensor_shape(result)
     groups = reshape_groups(so, sr) if so is not None and sr is not None else None
     for source_dims, result_dims in groups or ():
         yield operand, source_dims[0], result, result_dims[0]
 
 
 def _concatenate(op: "Op") -> Iterator[Link]:
-    axis = op.attributes.int("dimension")
-    if axis is None:
-        axis = op.attributes.int("dim")
+    axis = concatenate_axis(op)
     result = op.results[0]
     for operand in op.operands:
         for a, da, b, db in _identity(operand, result):
@@ -126,7 +125,7 @@ def _reduce(op: "Op") -> Iterator[Link]:
     inputs = reduce_inputs(op)
     for other in inputs[1:]:
         yield from _identity(inputs[0], other)
-    so = _shape(inputs[0]) if inputs else None
+    so = tensor_shape(inputs[0]) if inputs else None
     if so is None:
         return
     kept = [d for d in range(len(so)) if d not in dims]
@@ -136,30 +135,11 @@ def _reduce(op: "Op") -> Iterator[Link]:
                 yield operand, d, result, j
 
 
-def reduce_inputs(op: "Op") -> list["Value"]:
-    """The reduced operands of a reduce. The pretty form interleaves them with their inits
-    (`stablehlo.reduce(%a init: %c0), (%b init: %c1)`); the generic form lists all inputs, then all inits."""
-    count = len(op.results)
-    if " init: " in op.own_text:
-        return op.operands[0::2][:count]
-    return op.operands[:count]
-
-
 def _dot_general(op: "Op") -> Iterator[Link]:
     lhs, rhs = op.operands[0], op.operands[1]
     result = op.results[0]
-    attrs = op.attributes
-    numbers = attrs.get("dot_dimension_numbers")
-    if numbers is not None:
-        fields = parse_struct(numbers)
-        lb = parse_ints(fields.get("lhs_batching_dimensions", "[]"))
-        rb = parse_ints(fields.get("rhs_batching_dimensions", "[]"))
-        lc = parse_ints(fields.get("lhs_contracting_dimensions", "[]"))
-        rc = parse_ints(fields.get("rhs_contracting_dimensions", "[]"))
-    else:
-        lb, rb = parse_int_pair(attrs.get("batching_dims") or "[] x []")
-        lc, rc = parse_int_pair(attrs.get("contracting_dims") or "[] x []")
-    sl, sr = _shape(lhs), _shape(rhs)
+    lb, rb, lc, rc = dot_numbers(op)
+    sl, sr = tensor_shape(lhs), tensor_shape(rhs)
     if sl is None or sr is None:
         return
     out = 0
@@ -179,67 +159,11 @@ def _dot_general(op: "Op") -> Iterator[Link]:
         yield lhs, a, rhs, b
 
 
-# The value whose rank bounds each dimension-number field, and whether the field may name one past its last dim
-# (index_vector_dim may: the index vector is then implicit).
-_GATHER_DIMS = {
-    "offset_dims": ("result", False), "collapsed_slice_dims": ("operand", False),
-    "operand_batching_dims": ("operand", False), "start_indices_batching_dims": ("indices", False),
-    "start_index_map": ("operand", False), "index_vector_dim": ("indices", True),
-}
-_SCATTER_DIMS = {
-    "update_window_dims": ("updates", False), "inserted_window_dims": ("operand", False),
-    "input_batching_dims": ("operand", False), "scatter_indices_batching_dims": ("indices", False),
-    "scatter_dims_to_operand_dims": ("operand", False), "index_vector_dim": ("indices", True),
-}
-
-
-def gather_numbers(op: "Op") -> dict[str, list[int]]:
-    raw = op.attributes.get("dimension_numbers") or ""
-    fields = parse_struct(raw)
-    numbers = {key: parse_ints(value) for key, value in fields.items()}
-    if "index_vector_dim" not in numbers:
-        numbers["index_vector_dim"] = [op.attributes.int("index_vector_dim") or 0]
-    _check_dims(op, "dimension_numbers", numbers, _GATHER_DIMS)
-    return numbers
-
-
-def scatter_numbers(op: "Op") -> dict[str, list[int]]:
-    raw = op.attributes.get("scatter_dimension_numbers") or ""
-    fields = parse_struct(raw)
-    numbers = {key: parse_ints(value) for key, value in fields.items()}
-    _check_dims(op, "scatter_dimension_numbers", numbers, _SCATTER_DIMS)
-    return numbers
-
-
-def _check_dims(op: "Op", attribute: str, numbers: dict[str, list[int]], bounds: dict) -> None:
-    """A dim number outside the rank of the value it addresses is invalid StableHLO (jaxlib's verifier rejects
-    it): a located error about the input, raised here where the attribute is decoded, not an IndexError later."""
-    count = len(op.results) if op.name == "stablehlo.scatter" else 1
-    values = {
-        "operand": op.operands[0] if op.operands else None,
-        "indices": op.operands[count] if len(op.operands) > count else None,
-        "updates": op.operands[count + 1] if len(op.operands) > count + 1 else None,
-        "result": op.results[0] if op.results else None,
-    }
-    for key, (role, one_past) in bounds.items():
-        value = values[role]
-        shape = _shape(value) if value is not None else None
-        if shape is None:
-            continue
-        limit = len(shape) + one_past
-        for dim in numbers.get(key, ()):
-            if not 0 <= dim < limit:
-                raise ParseError(
-                    f"invalid {op.name}: `{key}` names dim {dim}, but the {role} has rank {len(shape)}",
-                    op.line, op.column,
-                )
-
-
 def _gather(op: "Op") -> Iterator[Link]:
     """Result batch dims are the index's dims (less index_vector_dim); batching dims also tie to the operand."""
     operand, indices, result = op.operands[0], op.operands[1], op.results[0]
     numbers = gather_numbers(op)
-    si, sres = _shape(indices), _shape(result)
+    si, sres = tensor_shape(indices), tensor_shape(result)
     if si is None or sres is None:
         return
     ivd = numbers.get("index_vector_dim", [len(si)])[0]
@@ -258,7 +182,7 @@ def _scatter(op: "Op") -> Iterator[Link]:
     indices = op.operands[count]
     updates = op.operands[count + 1 :]
     numbers = scatter_numbers(op)
-    si = _shape(indices)
+    si = tensor_shape(indices)
     for operand, result in zip(inputs, op.results):
         yield from _identity(operand, result)
     if si is None:
@@ -267,7 +191,7 @@ def _scatter(op: "Op") -> Iterator[Link]:
     window = set(numbers.get("update_window_dims", []))
     index_dims = [d for d in range(len(si)) if d != ivd]
     for update in updates:
-        su = _shape(update)
+        su = tensor_shape(update)
         if su is None:
             continue
         scatter_dims = [d for d in range(len(su)) if d not in window]
@@ -280,7 +204,7 @@ def _scatter(op: "Op") -> Iterator[Link]:
 
 def _top_k(op: "Op") -> Iterator[Link]:
     operand = op.operands[0]
-    so = _shape(operand)
+    so = tensor_shape(operand)
     if so is None:
         return
     for result in op.results:
@@ -322,21 +246,6 @@ def _optimization_barrier(op: "Op") -> Iterator[Link]:
         yield from _identity(operand, result)
 
 
-class CallGraph:
-    """Call sites of each private function, and the function each `return` belongs to."""
-
-    def __init__(self, module):
-        from hlo_fix.ir.attributes import symbol_name
-
-        self.functions = {symbol_name(f): f for f in module.ops_named("func.func")}
-        self.sites: dict[str, list[Op]] = {}
-        for call in module.ops_named(*_CALLS):
-            self.sites.setdefault(call.attributes.symbol() or "", []).append(call)
-
-    def callee(self, call: "Op") -> "Op | None":
-        return self.functions.get(call.attributes.symbol() or "")
-
-
 def _call_links(op: "Op", calls: CallGraph) -> Iterator[Link]:
     callee = calls.callee(op)
     if callee is None or not callee.regions:
@@ -344,7 +253,7 @@ def _call_links(op: "Op", calls: CallGraph) -> Iterator[Link]:
     region = callee.regions[0]
     for operand, argument in zip(op.operands, region.arguments):
         yield from _identity(operand, argument)
-    if region.ops and region.ops[-1].name in _RETURNS:
+    if region.ops and region.ops[-1].name in RETURN_OPS:
         for operand, result in zip(region.ops[-1].operands, op.results):
             yield from _identity(operand, result)
 
@@ -356,8 +265,6 @@ def _return_links(op: "Op", calls: CallGraph) -> Iterator[Link]:
     if parent is None:
         return
     if parent.name == "func.func":
-        from hlo_fix.ir.attributes import symbol_name
-
         for call in calls.sites.get(symbol_name(parent), ()):
             for operand, result in zip(op.operands, call.results):
                 yield from _identity(operand, result)
@@ -371,29 +278,6 @@ def _return_links(op: "Op", calls: CallGraph) -> Iterator[Link]:
             for region in parent.regions:
                 for operand, argument in zip(op.operands, region.arguments):
                     yield from _identity(operand, argument)
-
-
-def call_graph(module) -> "CallGraph":
-    """The module's call graph, built once."""
-    graph = getattr(module, "_call_graph", None)
-    if graph is None:
-        graph = module._call_graph = CallGraph(module)
-    return graph
-
-
-def call_argument(argument: "Value") -> "Value | None":
-    """The value passed for a function argument when the function has exactly one call site."""
-    owner = argument.owner
-    if owner is None or owner.name != "func.func" or not owner.regions:
-        return None
-    region = owner.regions[0]
-    if argument not in region.arguments:
-        return None
-    position = region.arguments.index(argument)
-    sites = call_graph(owner.module).sites.get(owner.attributes.symbol() or "", [])
-    if len(sites) != 1 or position >= len(sites[0].operands):
-        return None
-    return sites[0].operands[position]
 
 
 _HANDLERS = {

@@ -18,9 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from hlo_fix.index_tracing.exact import dims_attribute, iota_dim, shape_of, without_size_one_dim
+from hlo_fix.index_tracing.exact import iota_dim, without_size_one_dim
+from hlo_fix.ir.accessors import concatenate_axis, gather_numbers, scatter_numbers, static_shape
 from hlo_fix.sharding.annotations import see_through
-from hlo_fix.sharding.links import gather_numbers, scatter_numbers
 
 if TYPE_CHECKING:
     from hlo_fix.ir.model import Op, Value
@@ -76,12 +76,12 @@ def gather_access(op: "Op") -> OneHotAccess:
     if sorted(numbers.get("collapsed_slice_dims", [])) != sorted(index_map) or len(offset_dims) != len(windows):
         raise Unsupported("gather that keeps an indexed slice dim")
     sizes = op.attributes.ints("slice_sizes")
-    table_shape = shape_of(table)
+    table_shape = static_shape(table)
     if sizes != [table_shape[d] if d in windows else 1 for d in range(rank)]:
         raise Unsupported("gather of partial slices")
     access = _access(op, table, indices, index_map, numbers.get("index_vector_dim", [0])[0])
     access.window_dims, access.offset_dims = windows, sorted(offset_dims)
-    if shape_of(op.results[0]) != _gather_result_shape(access, table_shape):
+    if static_shape(op.results[0]) != _gather_result_shape(access, table_shape):
         raise Unsupported("gather result shape differs from its index batch shape and windows")
     return access
 
@@ -107,14 +107,14 @@ def scatter_access(op: "Op") -> OneHotAccess:
     if sorted(index_map) != list(range(rank)):
         raise Unsupported("not every operand dim is indexed")
     access = _access(op, table, indices, index_map, numbers.get("index_vector_dim", [0])[0])
-    if shape_of(updates) != access.batch_shape:
+    if static_shape(updates) != access.batch_shape:
         raise Unsupported("scatter updates shape differs from the index batch shape")
     access.updates = updates
     return access
 
 
 def _rank(table: "Value") -> int:
-    shape = shape_of(table)
+    shape = static_shape(table)
     if shape is None:
         raise Unsupported("operand shape unknown or dynamic")
     return len(shape)
@@ -122,7 +122,7 @@ def _rank(table: "Value") -> int:
 
 def _access(op: "Op", table: "Value", indices: "Value", index_map: list[int], ivd: int) -> OneHotAccess:
     rank = _rank(table)
-    index_shape = shape_of(indices)
+    index_shape = static_shape(indices)
     if index_shape is None or ivd >= len(index_shape) or index_shape[ivd] != len(index_map):
         raise Unsupported("index vector dim is not an explicit dim of the index")
     if len(set(index_map)) != len(index_map) or any(not 0 <= d < rank for d in index_map):
@@ -132,7 +132,7 @@ def _access(op: "Op", table: "Value", indices: "Value", index_map: list[int], iv
     if len(pieces) != len(index_map):
         raise Unsupported("index vector is not a concatenate of one piece per component")
     rows, data = [], []
-    table_shape = shape_of(table)
+    table_shape = static_shape(table)
     for piece, operand_dim in zip(pieces, index_map):
         dim = iota_dim(piece)
         if dim is None or dim == ivd:
@@ -157,11 +157,10 @@ def _concatenated_pieces(indices: "Value", ivd: int) -> list["Value"]:
     op = indices.owner
     if op is None or indices.is_block_argument or op.name != "stablehlo.concatenate":
         return []
-    axis = dims_attribute(op, "dimension", "dim")
-    if axis is None or axis[:1] != [ivd]:
+    if concatenate_axis(op) != ivd:
         return []
     for piece in op.operands:
-        shape = shape_of(piece)
+        shape = static_shape(piece)
         if shape is None or len(shape) <= ivd or shape[ivd] != 1:
             return []
     return list(op.operands)
