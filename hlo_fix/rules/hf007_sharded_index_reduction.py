@@ -55,19 +55,22 @@ class ShardedIndexReduction(Rule):
     ## Fix
     Replicate the reduced dim before the op, keeping the other dims as they are: Shardy
     `sdy.sharding_constraint %x <@mesh, [{?}, {}]>` (the reduced dim closed and empty, the others open), GSPMD
-    `stablehlo.custom_call @Sharding(%x) {mhlo.sharding = "{replicated}"}`. In JAX:
-    `jax.lax.with_sharding_constraint(logits, P(*batch_axes, None))` before `jnp.argmax`; in PyTorch/XLA:
-    `xs.mark_sharding(logits, mesh, (batch_axis, None))`. The partitioner then gathers the dim and every device
-    reduces the whole of it. A sharded reduction with an explicit offset and cross-shard combine
-    (`shard_map`) is faster for large vocabularies, but has to be written by hand.
+    `stablehlo.custom_call @Sharding(%x) {backend_config = "unspecified_dims=[0]", mhlo.sharding = "{replicated}"}`.
+    In JAX: `jax.lax.with_sharding_constraint(logits, P(*batch_axes, None))` before `jnp.argmax` (explicit-axes
+    meshes already refuse `lax.top_k` over a sharded axis: "The input should be unsharded over the axis"); in
+    PyTorch/XLA: `xs.mark_sharding(logits, mesh, (batch_axis, None))`, what tt-xla PR #5004 does on its greedy path.
+    The partitioner then gathers the dim and every device reduces the whole of it. A sharded reduction with an
+    explicit offset and a cross-shard combine (`shard_map`, tt-mlir PR #8601's custom top-k) moves less data for
+    large vocabularies, but has to be written by hand.
 
     ## Fix safety
-    Safe: `hlo-fix fix` inserts the constraint on each data operand whose dim is sharded and points the op at it.
-    A sharding constraint changes where values live, never what they are: the rewrite is verified bit for bit on
-    XLA CPU, unpartitioned and partitioned against the partitioned original (`hlo-fix verify --spmd 8`). GSPMD has
-    no per-dim form that keeps the other dims' tiling without knowing the device order, so there the whole operand
-    is replicated (exact, with more communication). An op whose operand is not a plain value of the op's function
-    is left to you.
+    Safe: `hlo-fix fix` inserts the constraint on each data operand whose dim is sharded (and on an iota payload
+    that a constraint of its own shards, as explicit-axes JAX writes) and points the op at it. A sharding
+    constraint changes where values live, never what they are: the rewrite is verified bit for bit on XLA CPU,
+    unpartitioned and partitioned against the partitioned original (`hlo-fix verify --spmd 8`), on the fixtures
+    and on transformers' gpt-oss and Llama4 greedy steps. (XLA's own partitioner already gathers the dim for a
+    variadic reduce, so on XLA the original is right too; the constraint makes it explicit for partitioners and
+    backends that do not, like tt-mlir#8623's.)
     """
 
     code = "HF007"

@@ -6,9 +6,9 @@ the op reads that name instead:
 
 - Shardy: `%c = sdy.sharding_constraint %x <@mesh, [{?}, {}]> : T`, the reduced dim closed and empty, the others
   open (the partitioner keeps their sharding, e.g. the batch's);
-- GSPMD: `%c = stablehlo.custom_call @Sharding(%x) {mhlo.sharding = "{replicated}"} : (T) -> T`. A GSPMD string
-  that replicates one dim and keeps the others needs the device order of the others' tiling, which the module
-  does not always spell out, so the whole operand is replicated: exact, with more communication.
+- GSPMD: `%c = stablehlo.custom_call @Sharding(%x) {backend_config = "unspecified_dims=[0]", mhlo.sharding =
+  "{replicated}"} : (T) -> T`, the form `jax.lax.with_sharding_constraint(x, P(P.UNCONSTRAINED, None))` prints:
+  the reduced dim replicated, the others left to propagation (as HF006's fix does).
 
 Safe: a sharding annotation changes where values live, never what they are.
 """
@@ -64,7 +64,10 @@ class ReplicateReducedDim(RewritePattern):
     def message(self, match: ReducedDimMatch, strategy: str) -> str:
         if match.mesh is not None:
             return f"Replicate dim {match.dim} before the op (`sdy.sharding_constraint`, that dim `{{}}`)"
-        return 'Replicate the operand before the op (`custom_call @Sharding` with `mhlo.sharding = "{replicated}"`)'
+        return (
+            f"Replicate dim {match.dim} before the op (`custom_call @Sharding`, `{{replicated}}` with the other dims "
+            f"unspecified)"
+        )
 
     def rewrite(self, match: ReducedDimMatch, rewriter, strategy: str) -> None:
         op = match.op
@@ -83,12 +86,15 @@ class ReplicateReducedDim(RewritePattern):
 
 
 def _constraint(value: "Value", match: ReducedDimMatch) -> str:
+    rank = value.type.rank
     if match.mesh is not None:
-        dims = ", ".join("{}" if d == match.dim else "{?}" for d in range(value.type.rank))
+        dims = ", ".join("{}" if d == match.dim else "{?}" for d in range(rank))
         return f"sdy.sharding_constraint {value.name} <@{match.mesh}, [{dims}]> : {value.type}"
+    free = ",".join(str(d) for d in range(rank) if d != match.dim)
+    config = f"unspecified_dims=[{free}]" if free else ""
     return (
-        f'stablehlo.custom_call @Sharding({value.name}) {{mhlo.sharding = "{{replicated}}"}} '
-        f": ({value.type}) -> {value.type}"
+        f'stablehlo.custom_call @Sharding({value.name}) {{backend_config = "{config}", mhlo.sharding = '
+        f'"{{replicated}}"}} : ({value.type}) -> {value.type}'
     )
 
 

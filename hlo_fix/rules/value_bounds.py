@@ -17,7 +17,7 @@ from hlo_fix.ir.element_types import integer_range
 from hlo_fix.index_tracing.constant_iota import MAX_ELEMENTS, dense_integers
 from hlo_fix.rules.index_reductions import describe
 from hlo_fix.sharding.annotations import forwarded
-from hlo_fix.ir.calls import call_argument
+from hlo_fix.ir.calls import call_argument, call_graph
 
 if TYPE_CHECKING:
     from hlo_fix.ir.model import Op, Value
@@ -99,7 +99,53 @@ def _bound(value: "Value", memo: dict, depth: int) -> Bound:
     if name == "stablehlo.abs":
         lo, hi = bound(operands[0], memo, nxt)
         return (0 if lo <= 0 <= hi else min(abs(lo), abs(hi))), max(abs(lo), abs(hi))
+    if name in ("call", "func.call"):
+        returned = _returned(op, value)
+        return bound(returned, memo, nxt) if returned is not None else _type_range(value)
+    if name in ("stablehlo.reduce", "stablehlo.reduce_window") and len(op.results) == 1 and len(operands) == 2:
+        return _summed(op, bound(operands[0], memo, nxt), bound(operands[1], memo, nxt), value)
     return _index_result(op, value)
+
+
+def _returned(call: "Op", result: "Value") -> "Value | None":
+    """What the callee returns for `result` (a private function's `return` operand)."""
+    callee = call_graph(call.module).callee(call)
+    if callee is None or not callee.regions or not callee.regions[0].ops:
+        return None
+    ret = callee.regions[0].ops[-1]
+    return ret.operands[result.index] if result.index < len(ret.operands) else None
+
+
+def _summed(op: "Op", element: Bound, init: Bound, value: "Value") -> Bound:
+    """A reduce or reduce_window (a cumsum) whose body adds, takes the max or the min of its arguments: n elements
+    and the init summed (n the reduced extent or the window), or the union for max/min."""
+    body = _body(op)
+    if body in ("stablehlo.maximum", "stablehlo.minimum"):
+        return _union([element, init])
+    if body != "stablehlo.add":
+        return _type_range(value)
+    if op.name == "stablehlo.reduce_window":
+        count = prod(op.attributes.ints("window_dimensions") or [0])
+    else:
+        shape = op.operands[0].type.shape if op.operands[0].type is not None else None
+        dims = op.attributes.ints("dimensions") or []
+        if shape is None or any(d >= len(shape) or shape[d] is None for d in dims):
+            return _type_range(value)
+        count = prod(shape[d] for d in dims)
+    if not count:
+        return _type_range(value)
+    # Padding and partial windows add fewer elements: between none and `count` of them.
+    return min(0, count * element[0]) + init[0], max(0, count * element[1]) + init[1]
+
+
+def _body(op: "Op") -> str | None:
+    """The one combining op of a reduction body: `applies stablehlo.add` (pretty) or the region's op."""
+    text = op.own_text
+    at = text.find(" applies ")
+    if at >= 0:
+        return text[at + len(" applies ") :].split()[0]
+    inner = [o.name for region in op.regions for o in region.ops if o.name not in ("stablehlo.return", "return")]
+    return inner[0] if len(inner) == 1 else None
 
 
 def _iota(op: "Op") -> Bound:
