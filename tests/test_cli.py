@@ -625,3 +625,20 @@ def test_real_checker_reports_malformed_module_as_one_line(tmp_path, monkeypatch
     assert result.exit_code == 2
     assert_one_error_line(result)
     assert result.stderr.startswith("bad.mlir:")
+
+
+@pytest.mark.parametrize("cwd", ["/", "sub", "sub/deeper"])
+def test_display_names_are_what_relpath_says(tmp_path, monkeypatch, cwd):
+    """Reports name a file relative to the working directory when it is inside it, else as written (normalised);
+    os.path.relpath is the oracle for the fast prefix test `display_name` uses."""
+    import os
+
+    from hlo_fix.cli.inputs import display_name
+
+    (tmp_path / "sub" / "deeper").mkdir(parents=True)
+    monkeypatch.chdir("/" if cwd == "/" else tmp_path / cwd)
+    for path in ("m.mlir", "./m.mlir", "a//b/../m.mlir", "..", "../m.mlir", ".", "/", str(tmp_path),
+                 str(tmp_path / "sub" / "m.mlir"), str(tmp_path) + "x/m.mlir", "..m.mlir"):
+        relative = os.path.relpath(os.path.abspath(path), os.getcwd())
+        leaves = relative == os.pardir or relative.startswith(os.pardir + os.sep)
+        assert display_name(path) == (os.path.normpath(path) if leaves else relative), (cwd, path)

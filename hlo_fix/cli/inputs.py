@@ -4,6 +4,7 @@ sorted inputs, each with the settings of its nearest configuration."""
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +39,11 @@ class InputFile:
 
 def display_name(path: str) -> str:
     """Relative to the current directory when inside it (as ruff shows paths), else normalised as written."""
-    relative = os.path.relpath(os.path.abspath(path), os.getcwd())
+    absolute, cwd = os.path.abspath(path), os.getcwd()
+    inside = cwd if cwd.endswith(os.sep) else cwd + os.sep
+    if len(absolute) > len(inside) and absolute.startswith(inside):  # relpath's answer, without its walk
+        return absolute[len(inside):]
+    relative = os.path.relpath(absolute, cwd)
     return relative if not _leaves_directory(relative) else os.path.normpath(path)
 
 
@@ -94,15 +99,19 @@ def collect_inputs(
     errors: list[ParseError] = []
     read_stdin = False
     for argument in paths or (".",):
+        mode = _mode(argument) if argument != STDIN else None
         if argument == STDIN:
             read_stdin = True
-        elif os.path.isdir(argument):
+        elif mode is not None and stat.S_ISDIR(mode):
             for key, item in inputs_under(argument, resolver):
                 found.setdefault(key, item)
-        elif os.path.isfile(argument):
-            if resolver is not None and _force_excluded(argument, resolver):
+        elif mode is not None and stat.S_ISREG(mode):
+            absolute = os.path.abspath(argument)
+            settings = resolver.for_path(absolute, is_directory=False) if resolver is not None else None
+            if settings is not None and _force_excluded(argument, settings):
                 continue
-            found.setdefault(os.path.abspath(argument), _input(argument, resolver))
+            if absolute not in found:
+                found[absolute] = InputFile(display_name(argument), argument, settings)
         elif os.path.lexists(argument):
             errors.append(ParseError("not a regular file or directory", 1, 1, argument))
         else:
@@ -114,13 +123,17 @@ def collect_inputs(
     return inputs, errors
 
 
-def _input(path: str, resolver) -> InputFile:
-    return InputFile(display_name(path), path, resolver.for_path(path) if resolver is not None else None)
+def _mode(path: str) -> int | None:
+    """The file type and mode bits of what `path` names (links followed), None when it cannot be stat'ed: one
+    system call answers both os.path.isdir and os.path.isfile (pre-commit names thousands of files)."""
+    try:
+        return os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
 
 
-def _force_excluded(path: str, resolver) -> bool:
+def _force_excluded(path: str, settings: Settings) -> bool:
     """Under `force-exclude`: the file or a directory it is in (below the project root) is excluded."""
-    settings = resolver.for_path(path)
     if not settings.force_exclude:
         return False
     root = Path(os.path.abspath(settings.project_root or os.getcwd()))
