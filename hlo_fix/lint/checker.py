@@ -7,7 +7,7 @@ import gc
 
 from hlo_fix.fix.plan import offered_fix
 from hlo_fix.ir.scanner import read_module
-from hlo_fix.lint.context import fingerprint
+from hlo_fix.lint.fingerprint import fingerprint
 from hlo_fix.lint.settings import Settings
 from hlo_fix.rule_api import Finding, LintContext
 from hlo_fix.rules import registry
