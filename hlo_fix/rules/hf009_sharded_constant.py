@@ -64,12 +64,14 @@ class ShardedConstant(Rule):
         if not sharding.is_sharded_module:
             return
         reported = None
+        text = ctx.module.text
         for op in ctx.module.ops_named("stablehlo.constant"):
+            head = text[op.start : op.end]  # a constant has no regions: its text is its own
+            if "dense<[" not in head and 'dense<"0x' not in head:
+                continue  # a splat (`dense<0>`) is the same on every shard; checked first, types cost more
             found = op.results[0].type if len(op.results) == 1 else None
             if found is None or not found.is_static or not any(n > 1 for n in found.shape):
                 continue
-            if "dense<[" not in op.own_text and 'dense<"0x' not in op.own_text:
-                continue  # a splat (`dense<0>`) is the same on every shard
             sharded = [(d, sharding.dim(op.results[0], d)) for d, n in enumerate(found.shape) if n > 1]
             sharded = [(d, s) for d, s in sharded if s.sharded]
             if not sharded or in_manual_computation(op, sharding):
