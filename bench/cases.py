@@ -19,7 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from run_bench import BENCH_DIR, REPO, BenchError, run_sides
+from run_bench import BENCH_DIR, REPO, BenchError, hlo_fix_env, run_sides
 
 OUT = BENCH_DIR / "out"
 HLO_FIX = REPO / ".venv" / "bin" / "hlo-fix"
@@ -97,7 +97,8 @@ def main(argv=None) -> int:
         cached = "--cache-dir" in command
         hlo_fix = [str(HLO_FIX), *command, *([] if cached else ["--no-cache"]), str(path)]
         if cached:
-            subprocess.run(hlo_fix, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)  # warm it
+            subprocess.run(hlo_fix, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+                           env=hlo_fix_env())  # warm it
         try:
             jaxlib, hlo = run_sides(path, hlo_fix, sys.executable, args.repeats, lambda message: None)
         except BenchError as exc:
