@@ -66,7 +66,12 @@ def check_fixed(name: str, text: str, strategy: str = "dot") -> None:
 
 @pytest.mark.parametrize("name", HAZARDOUS)
 def test_fixture_fix_verifies(name):
-    check_fixed(name, (FIXTURES / name).read_text())
+    text = (FIXTURES / name).read_text()
+    if not any(f.fix is not None for f in lint_text(text, name)):
+        # Hazards with no automatic fix (HF008's int -> float -> int index chains): fix leaves the module alone.
+        assert fix_text(text, name, unsafe=True).new_text == text
+        return
+    check_fixed(name, text)
 
 
 @pytest.mark.parametrize("name", SPOT_CHECKED_WITH_SELECT)

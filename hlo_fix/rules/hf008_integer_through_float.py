@@ -75,11 +75,14 @@ class IntegerThroughFloat(Rule):
         for hazard in integer_float_hazards(ctx):
             if isinstance(hazard, IntegerTableGather):
                 exact = EXACT_INTEGERS[EMBEDDING_FLOAT]
+                values = (
+                    f"whose values reach {_number(hazard.largest)}, beyond" if hazard.known
+                    else "of unknown values, which may exceed"
+                )
                 message = (
-                    f"gather from an {hazard.element_type} table whose values may reach {_number(hazard.largest)}, "
-                    f"beyond the {exact} integers {EMBEDDING_FLOAT} holds exactly: backends lower it to an "
-                    f"embedding that rounds the table to {EMBEDDING_FLOAT} (1900 became 1904); select with an "
-                    f"integer one-hot instead"
+                    f"gather from an {hazard.element_type} table {values} the {exact} integers {EMBEDDING_FLOAT} "
+                    f"holds exactly: backends lower it to an embedding that rounds the table to {EMBEDDING_FLOAT} "
+                    f"(1900 became 1904); select with an integer one-hot instead"
                 )
                 data = {"kind": "table", "largest": hazard.largest}
             else:

@@ -42,6 +42,7 @@ class IntegerTableGather:
     op: "Op"
     element_type: str
     largest: float  # the largest magnitude the table may hold
+    known: bool  # the bound comes from the table's values, not only from its element type
 
 
 @dataclass(frozen=True)
@@ -96,10 +97,11 @@ def _table_gather(op: "Op", memo: dict) -> IntegerTableGather | None:
     element_type = _element_type(table)
     if element_type is None or not is_integer(element_type):
         return None
-    largest = magnitude(bound(table, memo))
+    found = bound(table, memo)
+    largest = magnitude(found)
     if largest <= EXACT_INTEGERS[EMBEDDING_FLOAT]:
         return None
-    return IntegerTableGather(op, element_type, largest)
+    return IntegerTableGather(op, element_type, largest, found != integer_range(element_type))
 
 
 def _index_through_float(op: "Op", memo: dict) -> IndexThroughFloat | None:
