@@ -3,6 +3,7 @@ PNG when matplotlib is importable. Given two reports (original, fixed), each sha
 
 from __future__ import annotations
 
+import math
 from html import escape
 from pathlib import Path
 from typing import Sequence
@@ -54,7 +55,7 @@ def _bars(reports: Sequence[SimulationReport]):
 def svg_chart(reports: Sequence[SimulationReport], labels: Sequence[str]) -> str:
     rows = _bars(reports)
     per_group = len(reports) * _BAR + _GAP
-    low = min([0.0] + [v for _, _, values in rows for v in values if v is not None])
+    low = math.floor(10 * min([0.0] + [v for _, _, values in rows for v in values if v is not None])) / 10
     width = _LEFT + len(rows) * per_group + len({o for o, _, _ in rows}) * _GROUP_GAP + 20
     height = _TOP + _HEIGHT + 70
 
@@ -63,9 +64,10 @@ def svg_chart(reports: Sequence[SimulationReport], labels: Sequence[str]) -> str
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
              f'font-family="sans-serif" font-size="11">']
-    title = escape(reports[0].module if len(reports) == 1 else f"{reports[0].module} vs {reports[1].module}")
+    names = [Path(report.module).name for report in reports]
+    title = escape(names[0] if len(names) == 1 else f"{names[0]} vs {names[1]}")
     parts.append(f'<text x="{_LEFT}" y="16" font-size="13">PCC per shard: {title}</text>')
-    for tick in sorted({low, 0.0, 0.5, 0.9, 0.99, 1.0}):
+    for tick in sorted({low, 0.0, 0.5, 1.0}):
         if low <= tick <= 1.0:
             parts.append(f'<line x1="{_LEFT - 4}" x2="{width - 10}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
                          f'stroke="#ccc"/><text x="{_LEFT - 8}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick:g}</text>')

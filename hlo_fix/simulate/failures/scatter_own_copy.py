@@ -10,7 +10,7 @@ and keeps its own block afterwards. With right (global) row indices that is exac
 from __future__ import annotations
 
 from hlo_fix.simulate.failures.index_float import may_round, rounded_indices
-from hlo_fix.simulate.values import block_slices
+from hlo_fix.simulate.values import Held, assemble, block_slices
 
 
 def scatter_parts(op):
@@ -35,13 +35,32 @@ class ScatterOwnCopy:
 
     def _split_axes(self, op, sim) -> tuple:
         """Axes that split both a scattered dim of the result and the index's scatter (batch) dims."""
+        return self._kept(op, sim)[1]
+
+    def _kept(self, op, sim) -> tuple:
+        """(operand dim, axes): the scattered dim whose block each device keeps, split like the index's batch dim.
+
+        That is a scattered dim split in the result over the index's axes, else one as long as a split batch dim of
+        the index (the rows a row iota addresses), which the devices then keep block by block even where the result
+        is a full copy (the copies are gathered from the kept blocks)."""
         numbers = scatter_numbers(op)
         placement = sim.placement(op.results[0])
-        scattered = set(numbers.get("scatter_dims_to_operand_dims", [])) - set(numbers.get("input_batching_dims", []))
-        result_axes = {a for d in scattered if d < len(placement) for a in placement[d]}
+        scattered = [d for d in numbers.get("scatter_dims_to_operand_dims", [])
+                     if d not in numbers.get("input_batching_dims", [])]
         _, indices, _ = scatter_parts(op)
-        index_axes = {a for axes in sim.placement(indices) for a in axes}
-        return tuple(a for a in sim.mesh.names if a in result_axes and a in index_axes)
+        index_placement = sim.placement(indices)
+        vector_dim = (numbers.get("index_vector_dim") or [len(index_placement)])[0]
+        index_axes = {a for d, axes in enumerate(index_placement) if d != vector_dim for a in axes}
+        for d in scattered:
+            if d < len(placement) and placement[d] and set(placement[d]) <= index_axes:
+                return d, placement[d]
+        shape = op.results[0].type.shape
+        for i, axes in enumerate(index_placement):
+            if axes and i != vector_dim:
+                for d in scattered:
+                    if d < len(shape) and shape[d] == indices.type.shape[i]:
+                        return d, axes
+        return None, ()
 
     def localize(self, op, sim, normal):
         import numpy as np
@@ -63,4 +82,9 @@ class ScatterOwnCopy:
             out[~keep] = np.iinfo(array.dtype).max
             return out
 
-        return sim.run_ops([op], replace={id(indices): own_rows})
+        copies = sim.run_ops([op], replace={id(indices): own_rows})
+        kept_dim, kept_axes = self._kept(op, sim)
+        result = op.results[0]
+        kept = tuple(kept_axes if d == kept_dim else () for d in range(result.type.rank))
+        arrays = [held.view(number) for held in copies[:1] for number in range(len(sim.devices))]
+        return [Held(common=assemble(arrays, result.type.shape, kept, sim.mesh))] + copies[1:]
