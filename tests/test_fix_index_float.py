@@ -21,6 +21,7 @@ from jax.sharding import AbstractMesh, AxisType, NamedSharding  # noqa: E402
 from jax.sharding import PartitionSpec as P  # noqa: E402
 
 from hlo_fix.fix.driver import fix_text  # noqa: E402
+from hlo_fix.lint.settings import Settings  # noqa: E402
 from hlo_fix.verify import verify_texts  # noqa: E402
 
 MESH = AbstractMesh((4, 2), ("batch", "model"), axis_types=(AxisType.Auto, AxisType.Auto))
@@ -45,7 +46,8 @@ def lower(fn, args, specs, partitioner: str) -> str:
 
 
 def fixed(text: str, code: str) -> str:
-    result = fix_text(text, "model.mlir")
+    """The module with `code`'s fixes applied (only that rule selected: others may report the same op's plumbing)."""
+    result = fix_text(text, "model.mlir", settings=Settings(select=(code,)))
     assert [f.code for f in result.applied] == [code]
     assert not [f for f in result.remaining if f.code == code]
     return result.new_text
@@ -99,3 +101,40 @@ def test_large_integer_tables_have_no_automatic_fix():
     result = fix_text(text, "model.mlir")
     assert not result.applied
     assert [(f.code, f.fix) for f in result.remaining] == [("HF008", None)]
+
+
+EXPLICIT = AbstractMesh((4, 2), ("batch", "model"), axis_types=(AxisType.Explicit, AxisType.Explicit))
+
+
+@pytest.mark.parametrize("partitioner", PARTITIONERS)
+def test_explicit_axes_argmax_constrains_the_iota_too(partitioner):
+    """Explicit-axes JAX wraps the argmax's iota in a sharding constraint of its own (vocab-sharded): the fix
+    replicates the reduced dim of both reduce inputs, and the result keeps every bit."""
+
+    def fn(h, w):
+        logits = jnp.einsum("bd,dv->bv", h, w, out_sharding=P("batch", "model"))
+        return jnp.argmax(jax.sharding.reshard(logits, P(None, "model")), axis=-1)
+
+    with _partitioner(partitioner), jax.sharding.use_abstract_mesh(EXPLICIT):
+        shapes = [jax.ShapeDtypeStruct(s, jnp.float32, sharding=NamedSharding(EXPLICIT, spec))
+                  for s, spec in (((8, 32), P("batch", None)), ((32, 256), P(None, "model")))]
+        original = jax.jit(fn).trace(*shapes).lower(lowering_platforms=("cpu",)).as_text()
+    rewritten = fixed(original, "HF007")
+    marker = "sdy.sharding_constraint %" if partitioner == "shardy" else "@Sharding(%"
+    assert rewritten.count(marker) == original.count(marker) + 2
+    report = verify_texts(original, rewritten, seeds=2, spmd=8)
+    assert report.ok, report.first_mismatch
+
+
+def test_serialized_top_k_composite_fix_keeps_every_bit():
+    """jax.export's `stablehlo.composite "chlo.top_k"`: the constraint goes on the composite's operand."""
+    fn = DECODERS["top_k"][0]
+    specs = tuple(NamedSharding(MESH, spec) for spec in VOCAB_SHARDED)
+    with jax.sharding.use_abstract_mesh(MESH):
+        original = jax.export.export(jax.jit(fn, in_shardings=specs), platforms=("cpu",))(
+            *(jax.ShapeDtypeStruct(shape, dtype) for shape, dtype in LOGITS)
+        ).mlir_module()
+    rewritten = fixed(original, "HF007")
+    assert 'stablehlo.composite "chlo.top_k" %hf' in rewritten
+    report = verify_texts(original, rewritten, seeds=2, spmd=8)
+    assert report.ok, report.first_mismatch

@@ -298,3 +298,38 @@ def test_dynamic_slice_start_through_float():
 
     text = lower(fn, ((4096, 8), F32), ((), I32))
     assert found(text, "HF008") == {(op_line(text, "stablehlo.convert", 1), "error")}
+
+
+def test_serialized_top_k_composite_is_flagged_once():
+    """`jax.export` prints top_k as `stablehlo.composite "chlo.top_k"` calling an iota + sort decomposition: the
+    composite is the op the user wrote, so HF007 reports it, and neither the decomposition's sort (HF007) nor its
+    iota (HF001) again."""
+    specs = (NamedSharding(AUTO, P("data", None)), NamedSharding(AUTO, P(None, "tensor")))
+    with jax.sharding.use_abstract_mesh(AUTO):
+        exported = jax.export.export(jax.jit(top_k_vocab, in_shardings=specs), platforms=("cpu",))(
+            jax.ShapeDtypeStruct((8, 32), F32), jax.ShapeDtypeStruct((32, 256), F32)
+        )
+    text = exported.mlir_module()
+    assert found(text, "HF007") == error_at(text, "stablehlo.composite")
+    assert not lint(text, "HF001")
+
+
+# XLA's TopK custom call (what `lax.top_k` becomes after XLA's own lowering), written by hand.
+CUSTOM_CALL_TOP_K = """module @jit_f attributes {mhlo.num_partitions = 8 : i32, mhlo.num_replicas = 1 : i32} {
+  sdy.mesh @mesh = <["data"=2, "tensor"=4]>
+  func.func public @main(%arg0: tensor<8x512xf32> {sdy.sharding = #sdy.sharding<@mesh, [{}, {"tensor"}]>}) -> tensor<8x4xi32> {
+    %0:2 = stablehlo.custom_call @TopK(%arg0) {mhlo.attributes = {k = 4 : i64, largest = true}} : (tensor<8x512xf32>) -> (tensor<8x4xf32>, tensor<8x4xi32>)
+    return %0#1 : tensor<8x4xi32>
+  }
+}
+"""
+
+
+def test_top_k_custom_call_over_a_sharded_dim():
+    from jax._src.interpreters import mlir
+    from jax._src.lib.mlir import ir
+
+    ir.Module.parse(CUSTOM_CALL_TOP_K, context=mlir.make_ir_context())  # valid StableHLO for jaxlib's parser
+    assert found(CUSTOM_CALL_TOP_K, "HF007") == error_at(CUSTOM_CALL_TOP_K, "stablehlo.custom_call")
+    replicated = CUSTOM_CALL_TOP_K.replace('[{}, {"tensor"}]', "[{}, {}]")
+    assert not lint(replicated, "HF007")

@@ -74,11 +74,24 @@ def reported_payload_iotas(ctx) -> set[int]:
     whose fix replicates the whole reduced dim."""
     found = set()
     for reduction, _ in sharded_reductions(ctx):
-        for payload in reduction.payloads:
+        payloads = list(reduction.payloads)
+        if reduction.op.name == "stablehlo.composite":
+            payloads += _decomposition_payloads(ctx.module, reduction.op)
+        for payload in payloads:
             op = _iota_op(payload)
             if op is not None:
                 found.add(id(op))
     return found
+
+
+def _decomposition_payloads(module, composite: "Op") -> list["Value"]:
+    """The iota payloads of the sorts in a top_k composite's decomposition (jax.export's `@chlo.top_k.impl`)."""
+    raw = composite.attributes.get("decomposition") or ""
+    function = module.functions.get(raw[1:].strip('"')) if raw.startswith("@") else None
+    if function is None:
+        return []
+    sorts = (_sort(op) for op in function.walk() if op.name == "stablehlo.sort")
+    return [payload for sort in sorts if sort is not None for payload in sort.payloads]
 
 
 def _iota_op(value: "Value", depth: int = 0) -> "Op | None":
