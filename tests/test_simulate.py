@@ -174,3 +174,20 @@ def test_top_k_over_a_split_dim_returns_block_local_indices():
     assert reference[0][0].tolist() == [4, 7]
     # 9 is position 0 of device 2's block [9, 5]; 8 is position 1 of device 3's block [6, 8].
     assert localized[0][0].tolist() == [0, 1]
+
+
+def test_manual_computation_body_runs_per_device_with_its_own_positions():
+    text = MESH + f"""  func.func public @main(%arg0: tensor<8xi32> {SPLIT}) -> (tensor<8xi32> {SPLIT}) {{
+    %0 = sdy.manual_computation(%arg0) in_shardings=[<@mesh, [{{"x"}}]>] out_shardings=[<@mesh, [{{"x"}}]>] manual_axes={{"x"}} (%arg1: tensor<2xi32>) {{
+      %1 = stablehlo.iota dim = 0 : tensor<2xi32>
+      %2 = stablehlo.add %arg1, %1 : tensor<2xi32>
+      sdy.return %2 : tensor<2xi32>
+    }} : (tensor<8xi32>) -> tensor<8xi32>
+    return %0 : tensor<8xi32>
+  }}
+}}"""
+    x = np.array([10, 20, 30, 40, 50, 60, 70, 80], dtype=np.int32)
+    _, reference, localized = _run(text, [x], None)
+    # shard_map's iota is shard-local by definition: 0, 1 on every device, in the reference as well.
+    assert [r.tolist() for r in reference[0]] == [[10, 21], [30, 41], [50, 61], [70, 81]]
+    assert [r.tolist() for r in localized[0]] == [[10, 21], [30, 41], [50, 61], [70, 81]]

@@ -21,8 +21,6 @@ from hlo_fix.cli import cli  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 MANIFEST = json.loads((FIXTURES / "MANIFEST.json").read_text())["fixtures"]
-# Manual (shard_map) code is outside the model: its body already runs per device (exit 2, a located message).
-UNMODELLED = {"shard_map_row_iota_gather_shardy.mlir", "shard_map_row_iota_gather_gspmd.mlir"}
 # HF008's hazard (an index carried through f32 by the module's own converts) is in the module as written, so the
 # reference computes it too: no divergence from the reference can show it.
 IN_THE_REFERENCE = {"flat_index_through_float_shardy.mlir"}
@@ -35,13 +33,16 @@ HAZARD_FREE_SHARDED = [
     "torchxla_onehot_any_b32e64k6_spmd.mlir",
     "torchxla_onehot_einsum_b32e64k6_spmd.mlir",
     "torchxla_topk_b32e64k6_spmd.mlir",
+    # shard_map: the row iota is shard-local by design; the body runs per device in both evaluations.
+    "shard_map_row_iota_gather_shardy.mlir",
+    "shard_map_row_iota_gather_gspmd.mlir",
 ]
 # Every fixture with an error finding, one variant per family (f32 and bf16, debug or not, share their ops).
 WITH_ERRORS = [
     name
     for name, entry in sorted(MANIFEST.items())
     if any(e["severity"] == "error" for e in entry["expect"])
-    and name not in UNMODELLED | IN_THE_REFERENCE
+    and name not in IN_THE_REFERENCE
     and "_bf16" not in name
     and not name.endswith("_debug.mlir")
     and "b128e256k8" not in name
@@ -113,9 +114,3 @@ def test_fixtures_with_errors_diverge_at_a_flagged_op(name):
     assert code == 1
     assert report["first_divergence"] is not None
     assert report["first_divergence"]["line"] in flagged_lines(path)
-
-
-def test_shard_map_is_reported_as_outside_the_model():
-    result = CliRunner().invoke(cli, ["simulate", str(FIXTURES / "shard_map_row_iota_gather_shardy.mlir")])
-    assert result.exit_code == 2
-    assert result.output.count("\n") == 1 and ":4:5: error: sdy.manual_computation" in result.output

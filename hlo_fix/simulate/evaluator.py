@@ -21,12 +21,11 @@ if TYPE_CHECKING:
     from hlo_fix.simulate.mesh import SimMesh
     from hlo_fix.simulate.placement import Placements
 
-_RETURNS = frozenset({"func.return", "stablehlo.return", "return"})
+_RETURNS = frozenset({"func.return", "stablehlo.return", "return", "sdy.return"})
 _CALLS = frozenset({"func.call", "call"})
 _IDENTITY_CUSTOM_CALLS = frozenset({"Sharding", "sharding.tensor_annotate", "xla.sdy.FuncResultSharding"})
 _IDENTITY_OPS = frozenset({"sdy.sharding_constraint", "sdy.reshard", "stablehlo.optimization_barrier"})
-_UNSUPPORTED = frozenset({"sdy.manual_computation"})
-_UNSUPPORTED_CUSTOM_CALLS = frozenset({"SPMDFullToShardShape", "SPMDShardToFullShape"})
+_MANUAL_CALLS = frozenset({"SPMDFullToShardShape", "SPMDShardToFullShape"})
 _SEGMENT_LIMIT = 400
 
 
@@ -99,6 +98,12 @@ class Evaluator:
             for k, value in enumerate(outputs)
         ]
 
+    def bind(self, value: "Value", held: Held) -> None:
+        self.evaluation.held[id(value)] = held
+
+    def run_block(self, ops: list["Op"]) -> list[Held]:
+        return self._block(ops)
+
     # -- blocks -----------------------------------------------------------------------------------------------
     def _block(self, ops: list["Op"]) -> list[Held]:
         segment: list["Op"] = []
@@ -156,21 +161,25 @@ class Evaluator:
     # -- calls and annotations ---------------------------------------------------------------------------------
     def _is_special(self, op: "Op") -> bool:
         name = op.name
-        if name in _CALLS or name in _IDENTITY_OPS or name in _UNSUPPORTED or name == "stablehlo.composite":
+        if name in _CALLS or name in _IDENTITY_OPS or name in ("stablehlo.composite", "sdy.manual_computation"):
             return True
         if name == "stablehlo.custom_call":
             target = op.attributes.symbol()
-            return target in _IDENTITY_CUSTOM_CALLS or target in _UNSUPPORTED_CUSTOM_CALLS
+            return target in _IDENTITY_CUSTOM_CALLS or target in _MANUAL_CALLS
         return False
 
     def _special(self, op: "Op") -> None:
+        from hlo_fix.simulate import manual
+
         name = op.name
-        if name in _UNSUPPORTED or (name == "stablehlo.custom_call" and op.attributes.symbol() in _UNSUPPORTED_CUSTOM_CALLS):
-            raise UnsupportedOpError(
-                f"{name} (manual, shard_map code) is not simulated: its body already runs per device",
-                op.line, op.column, op.module.filename,
-            )
-        if name in _CALLS or name == "stablehlo.composite":
+        target = op.attributes.symbol() if name == "stablehlo.custom_call" else None
+        if name == "sdy.manual_computation":
+            results = manual.run_manual_computation(op, self)
+        elif target == "SPMDFullToShardShape":
+            results = manual.full_to_shard(op, self)
+        elif target == "SPMDShardToFullShape":
+            results = manual.shard_to_full(op, self)
+        elif name in _CALLS or name == "stablehlo.composite":
             callee = self._callee(op)
             region = callee.regions[0]
             for argument, operand in zip(region.arguments, op.operands):

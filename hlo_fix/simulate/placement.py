@@ -58,10 +58,26 @@ class Placements:
 
     def of(self, value: "Value") -> Placement:
         """The value's placement on the simulated mesh."""
-        mesh = self.mesh
         shape = value.type.shape if value.type is not None else ()
+        return self._on_mesh(shape, self.raw(value))
+
+    def of_sharding(self, sharding, shape) -> Placement:
+        """A declared TensorSharding (a manual computation's in/out shardings) on the simulated mesh."""
+        dims = []
+        for d in range(len(shape)):
+            found = sharding.dim(d)
+            if not found.sharded:
+                dims.append(())
+            elif found.axes:
+                dims.append(tuple(axis.split(":")[0] for axis in found.axes))
+            else:
+                dims.append((f"shards{found.ways}",))
+        return self._on_mesh(shape, dims)
+
+    def _on_mesh(self, shape, raw) -> Placement:
+        mesh = self.mesh
         placement = []
-        for size, axes in zip(shape, self.raw(value)):
+        for size, axes in zip(shape, raw):
             kept = tuple(self._renamed.get(a, a) for a in axes)
             kept = tuple(a for a in kept if a in mesh.names)
             if kept and size % mesh.ways(kept) == 0:
