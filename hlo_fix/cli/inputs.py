@@ -12,6 +12,7 @@ from typing import Iterator, Sequence
 
 from hlo_fix.cli.errors import print_error, print_warning
 from hlo_fix.errors import ParseError
+from hlo_fix.ir.source import decode_source, read_source
 from hlo_fix.lint.settings import Settings
 
 MODULE_SUFFIX = ".mlir"
@@ -28,8 +29,6 @@ class InputFile:
     settings: Settings | None = field(default=None, compare=False)
 
     def read(self) -> str:
-        from hlo_fix.ir.source import decode_source, read_source
-
         if self.path is None:
             stream = getattr(sys.stdin, "buffer", sys.stdin)
             data = stream.read() if stream is not None else b""
@@ -59,12 +58,17 @@ def inputs_under(directory: str, resolver=None) -> Iterator[tuple[str, InputFile
     from hlo_fix.lint.discovery import mlir_files_by_directory
 
     for root, settings, names in mlir_files_by_directory(directory, resolver):
-        shown, absolute = _display_prefix(root), os.path.abspath(root)
+        shown, absolute, relative = _display_prefix(root), _join_prefix(os.path.abspath(root)), _join_prefix(root)
         for name, regular in names:
             if regular:
-                yield os.path.join(absolute, name), InputFile(shown + name, os.path.join(root, name), settings)
+                yield absolute + name, InputFile(shown + name, relative + name, settings)
             else:
                 print_warning(f"{shown + name}: not a regular file; skipped")
+
+
+def _join_prefix(directory: str) -> str:
+    """What `os.path.join(directory, name)` puts before a plain `name`."""
+    return directory if not directory or directory.endswith(os.sep) else directory + os.sep
 
 
 def _display_prefix(directory: str) -> str:
