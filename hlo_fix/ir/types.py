@@ -6,6 +6,7 @@ import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from hlo_fix.ir.element_types import integer_range
 from hlo_fix.ir.memo import TextTable, memoized
 from hlo_fix.ir.tokens import Token, matching_close, tokenize
 
@@ -32,8 +33,8 @@ class TensorType:
 
     @property
     def is_integer(self) -> bool:
-        e = self.element_type
-        return e[:1] == "i" and e[1:].isdigit() or e[:2] == "ui" and e[2:].isdigit() or e[:2] == "si"
+        """An integer element type, `i1` included (`hlo_fix.ir.element_types` says what each holds)."""
+        return integer_range(self.element_type) is not None
 
     @property
     def is_float(self) -> bool:
