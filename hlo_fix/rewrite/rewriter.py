@@ -23,11 +23,19 @@ if TYPE_CHECKING:
 class Rewriter:
     def __init__(self, module: "Module"):
         self.module = module
-        self.names = NameAllocator(module.text)
+        self._names: NameAllocator | None = None
         self.edits = Edits()
         self.replaced: list["Op"] = []
         self._replaced_ids: set[int] = set()
         self._kept: set[int] = set()
+
+    @property
+    def names(self) -> NameAllocator:
+        """Fresh names, collected from the module text on first use: the fix loop's last round, which rewrites
+        nothing, never scans the text for them."""
+        if self._names is None:
+            self._names = NameAllocator(self.module.text)
+        return self._names
 
     @property
     def changed(self) -> bool:
