@@ -268,6 +268,7 @@ def test_micro_batch_windows_in_a_fori_loop_are_an_error_in_the_loop_body():
 
     text = lower(micro_batches, ((32, 16), F32), ins=(P("batch", None),))
     assert found(text) == errors_at(text, "stablehlo.dynamic_slice", "HF006")
+    fixed_and_verified(text)  # the constraint and the clamp go into the loop body, before the window
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -437,3 +438,24 @@ def test_llama4_fused_gate_up_chunk_made_column_parallel_is_flagged_and_fixed():
     assert len(slices) == 2 and found(text) == slices
     assert all('dim 2 (size 32), which is sharded over "model"' in f.message for f in findings(text))
     fixed_and_verified(text)
+
+
+@pytest.mark.parametrize("partitioner", PARTITIONERS)
+def test_two_dim_table_is_judged_along_its_sharded_dim_only(partitioner):
+    """A [16, 64] table added to a [2, 16, 64] activation whose feature dim is sharded over "model": rows that differ
+    from each other but repeat across the 2 feature shards are periodic; a table counting 0..1023 is not."""
+
+    def add_table(table):
+        def fn(h):
+            h = jax.lax.with_sharding_constraint(h, P(None, None, "model"))
+            return h + jnp.asarray(table)[None].astype(h.dtype)
+
+        return fn
+
+    rows_repeat = np.tile(np.arange(32, dtype=np.int32), (16, 2)) + np.arange(16, dtype=np.int32)[:, None]
+    counting = np.arange(16 * 64, dtype=np.int32).reshape(16, 64)
+    assert found(lower(add_table(rows_repeat), ((2, 16, 64), F32), ins=(P(),), partitioner=partitioner)) == set()
+    text = lower(add_table(counting), ((2, 16, 64), F32), ins=(P(),), partitioner=partitioner)
+    (hit,) = findings(text)
+    assert "tensor<16x64xi32> differs between the shards of dim 1," in hit.message
+    assert "(it counts" not in hit.message  # not an iota along dim 1: it counts along both
