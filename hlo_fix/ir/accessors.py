@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from hlo_fix.errors import ParseError
 from hlo_fix.ir.attributes import parse_int_pair, parse_ints, parse_struct
+from hlo_fix.ir.tokens import tokenize
 
 if TYPE_CHECKING:
     from hlo_fix.ir.model import Op, Value
@@ -101,9 +102,18 @@ def reduce_inputs(op: "Op") -> list["Value"]:
     """The reduced operands of a reduce. The pretty form interleaves them with their inits
     (`stablehlo.reduce(%a init: %c0), (%b init: %c1)`); the generic form lists all inputs, then all inits."""
     count = len(op.results)
-    if " init: " in op.own_text:
+    if _has_init_keyword(op.own_text):
         return op.operands[0::2][:count]
     return op.operands[:count]
+
+
+def _has_init_keyword(text: str) -> bool:
+    """`init:` between an input and its init, whatever whitespace the layout puts around it (one token per line,
+    CR line endings)."""
+    if "init" not in text:
+        return False
+    tokens = tokenize(text, strict=False)
+    return any(a.type == "BARE_ID" and a.value == "init" and b.type == "COLON" for a, b in zip(tokens, tokens[1:]))
 
 
 # The value whose rank bounds each dimension-number field, and whether the field may name one past its last dim
