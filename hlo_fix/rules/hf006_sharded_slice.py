@@ -47,7 +47,8 @@ class ShardedSlice(Rule):
     `mhlo.sharding = "{replicated}"` and `backend_config = "unspecified_dims=[...]"` for the other dims. In JAX,
     `jax.lax.with_sharding_constraint(y, P(P.UNCONSTRAINED, None))` before `jnp.split`; in PyTorch/XLA,
     `xs.mark_sharding(y, mesh, (0, None))`. Cheaper where it applies: one projection per chunk (`x @ W_q`,
-    `x @ W_k`, ... each column-parallel), so no slice crosses a shard and no collective is needed.
+    `x @ W_k`, ... each column-parallel), so no slice crosses a shard and no collective is needed. That split
+    belongs in the model: inside the module it would slice the sharded weight instead, the same hazard.
 
     A dynamic_slice also gets its start clamped into `[0, size - kept]` explicitly, as dynamic_slice clamps it
     anyway: with the start already in range, XLA's partitioner has nothing to clamp per shard. Measured on XLA

@@ -6,8 +6,10 @@ backend has to localize the slice's global bounds.
 - GSPMD: `%hf0 = stablehlo.custom_call @Sharding(%x) {backend_config = "unspecified_dims=[0]", mhlo.sharding =
   "{replicated}"}`, the form `jax.lax.with_sharding_constraint(x, P(P.UNCONSTRAINED, None))` prints.
 
-The constraint goes right before the slice, which then reads it; other users of the operand are unchanged. Safe:
-a sharding constraint changes where a value lives, never what it is.
+The constraint goes right before the slice, which then reads it; other users of the operand are unchanged. A
+dynamic_slice's start along each narrowed dim is also clamped into `[0, size - kept]` first, as dynamic_slice clamps
+it itself: XLA's partitioner clamps an out-of-range start per shard instead (openxla/xla#49122). Safe: a sharding
+constraint changes where a value lives, never what it is, and the clamp changes no start's meaning.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ class SliceMatch:
 
 class ReplicateNarrowedDims(RewritePattern):
     def match(self, ctx, op) -> SliceMatch | None:
-        if not any(hazard.op is op for hazard in sliced_shards(ctx)):
+        flagged = ctx.cached("sliced-shard-ops", lambda: {id(hazard.op) for hazard in sliced_shards(ctx)})
+        if id(op) not in flagged:
             return None
         operand = op.operands[0]
         if operand.type is None or _operand_positions(op) is None:
