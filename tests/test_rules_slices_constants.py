@@ -459,3 +459,29 @@ def test_two_dim_table_is_judged_along_its_sharded_dim_only(partitioner):
     (hit,) = findings(text)
     assert "tensor<16x64xi32> differs between the shards of dim 1," in hit.message
     assert "(it counts" not in hit.message  # not an iota along dim 1: it counts along both
+
+
+def test_generic_form_dynamic_slice_gets_the_constraint_and_the_clamp():
+    """PyTorch/XLA prints ops in the generic form: the rewrite renames the operand and the start by position."""
+    from jax._src.interpreters import mlir as jax_mlir
+    from jax._src.lib.mlir import ir
+
+    text = (
+        'module @m attributes {mhlo.num_partitions = 4 : i32} {\n'
+        '  func.func public @main(%arg0: tensor<16x8xf32> {mhlo.sharding = "{devices=[4,1]<=[4]}"}, '
+        '%arg1: tensor<i64>) -> tensor<4x8xf32> {\n'
+        '    %c = stablehlo.constant dense<0> : tensor<i64>\n'
+        '    %0 = "stablehlo.dynamic_slice"(%arg0, %arg1, %c) <{slice_sizes = array<i64: 4, 8>}> : '
+        '(tensor<16x8xf32>, tensor<i64>, tensor<i64>) -> tensor<4x8xf32>\n'
+        '    return %0 : tensor<4x8xf32>\n'
+        '  }\n'
+        '}\n'
+    )
+    assert found(text) == errors_at(text, "stablehlo.dynamic_slice", "HF006") != set()
+    assert "split 4 ways (4 per shard)" in findings(text)[0].message
+    new = fix_text(text, "generic.mlir").new_text
+    ir.Module.parse(new, context=jax_mlir.make_ir_context())
+    assert re.search(r'"stablehlo.dynamic_slice"\(%hf0, %hf3, %c\)', new), new
+    assert "stablehlo.clamp %hf1, %arg1, %hf2" in new and "dense<12> : tensor<i64>" in new
+    report = verify_texts(text, new, seeds=2, spmd=4, index_range=(-3, 20))
+    assert report.ok, report.format()
