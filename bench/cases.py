@@ -5,7 +5,9 @@
 - a directory of thousands of small modules (the shared corpus three times over, or the fixtures many times
   when it is absent), against the summed `Module.parse` time of every file in one jaxlib process;
 - the same directory with `-j 2`, and again with a warm result cache (the run before fills it);
-- the main export (bench/out/model.mlir) on one line and with CR line endings: the token path's speed.
+- the main export (bench/out/model.mlir) on one line and with CR line endings: the token path's speed;
+- a decoder stack with realistic structure (`make_decoder.py`: 26 MB, per-layer weights, attention with rotary
+  embeddings, a routed MLP, Shardy, debug locations): the second half of the speed bar.
 
 Each input is made once under bench/out/ (git-ignored). The sides run as fresh children, interleaved, as in
 `run_bench.py`, whose measuring code this reuses.
@@ -50,6 +52,15 @@ def many_files(folder: Path) -> Path:
     return folder
 
 
+def decoder(path: Path) -> Path | None:
+    """The realistic decoder stack, lowered with JAX once (about 25 s)."""
+    if not path.exists():
+        done = subprocess.run([sys.executable, str(BENCH_DIR / "make_decoder.py"), "--out", str(path)], check=False)
+        if done.returncode != 0:
+            return None
+    return path
+
+
 def relaid(model: Path, path: Path, how: str) -> Path | None:
     if not model.exists():
         return None
@@ -87,6 +98,7 @@ def main(argv=None) -> int:
          ["lint", "--exit-zero", "--no-respect-gitignore", "--cache-dir", str(OUT / "cache")]),
         ("model on one line, lint", relaid(model, OUT / "model_one_line.mlir", "one-line"), ["lint"]),
         ("model with CR endings, lint", relaid(model, OUT / "model_cr.mlir", "cr"), ["lint"]),
+        ("decoder stack (26 MB), lint", decoder(OUT / "decoder.mlir"), ["lint"]),
     ]
     print(f"{'case':30}{'jaxlib parse':>14}{'hlo-fix':>10}{'ratio':>8}{'input':>10}{'jaxlib RSS':>12}"
           f"{'hlo-fix RSS':>13}{'RSS/input':>11}")

@@ -257,12 +257,11 @@ class Module:
         """The defined alias names, without indexing their values."""
         if not self.alias_blocks:
             return set(self._aliases)
-        from hlo_fix.ir.scanner import lexicon
+        from hlo_fix.ir.scanner import alias_names_in
 
-        pattern = lexicon().alias_name_line
         names = set(self._aliases)
         for start, end in self.alias_blocks:
-            names.update(pattern.findall(self.text, start, end))
+            names.update(alias_names_in(self.text, start, end))
         return names
 
     def alias_text(self, name: str) -> str | None:

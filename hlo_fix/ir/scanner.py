@@ -9,14 +9,16 @@ which reads tokens with the grammar's own terminals and keeps the same state: th
 read, its open brackets. Types, attributes and locations are decoded on demand later.
 `hlo_fix.ir.strict` parses the same text with the complete grammar; the tests check that both agree.
 
-Speed matters here (a pre-commit hook on a 40 MB export): bracket balance comes from one `str.translate` a
-megabyte at a time, the one-op line is handled inline, and nothing that a rule may never ask about is decoded.
+Speed matters here (a pre-commit hook on a 40 MB export): bracket balance comes from one `bytes.translate` a
+megabyte at a time, so do the searches for a second op on a line and the tests that only odd text needs; the
+one-op line is handled inline, and nothing that a rule may never ask about is decoded.
 """
 
 from __future__ import annotations
 
 import functools
 import gc
+import itertools
 import re
 from collections import defaultdict
 from sys import intern
@@ -33,7 +35,7 @@ from hlo_fix.ir.layout import (
     statement_kind,
 )
 from hlo_fix.ir.model import Module, Op, Region, Value
-from hlo_fix.ir.tokens import CLOSERS, OPENERS, Cursor, tokenize, unexpected_character
+from hlo_fix.ir.tokens import CLOSERS, OPENERS, Cursor, token_kind_at, tokenize, unexpected_character
 
 
 _NO_END = 1 << 62  # an end position past any text
@@ -52,6 +54,8 @@ class _Lexicon:
             rf"(?:(?P<results>{result}(?:[ \t]*,[ \t]*{result})*)[ \t]*=[ \t]*)?"
             rf"(?:(?P<generic>{t['GENERIC_OP_NAME']})|(?P<name>(?>{bare}))(?!\s*=(?![=>])))"
         )
+        # The same head at the start of a line, after its indentation (the first group).
+        self.line_head = re.compile(rf"([ \t]*){self.head.pattern}")
         self.result = re.compile(rf"({value})(?::([0-9]+))?")
         self.use = re.compile(value)
         self.string = re.compile(string)
@@ -64,15 +68,22 @@ class _Lexicon:
         self.dotted_name = re.compile(rf"{before_name}(?=[A-Za-z_][A-Za-z0-9_$]*\.)(?>{bare})(?!\s*=)")
         self.bare_op = re.compile(rf"{before_name}(?:{'|'.join(sorted(BARE_OP_NAMES))})(?![A-Za-z0-9_$.\-])")
         self.generic_name = re.compile(r'[^(\s][ \t]*""\s*\(')
-        # Where a line may hold a second op after a first one, searched over whole blocks of raw text (strings
-        # not blanked: a hit is only a place for `more_than_one_op` to look): a space after a token that can end
-        # an op (not `=`, `,`, an opener or indentation, nor `applies`), then an op name, a default-dialect op
-        # name or a string (a generic name).
-        bare_ops = "|".join(sorted(BARE_OP_NAMES))
-        self.second_op = re.compile(
-            rf" (?<=[^\s=,(\[{{<] )(?<!applies )"
-            rf"(?:(?=[A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z_$])|(?:{bare_ops})(?![A-Za-z0-9_$.\-])|\")"
+        # Where a line may hold a second op after a first one, searched over whole blocks of raw text (a hit is
+        # only a place for `more_than_one_op` to look; lines with a string always get that check): blank space
+        # after a token that can end an op (not `=`, `,`, an opener or indentation, nor `applies`), then a dotted
+        # op name. The search runs over the reversed block, so that it starts from the name's dot (a
+        # rare character, found at C speed) and not from every space: `add.olhelbats` then the blank.
+        self.second_op_reversed = re.compile(
+            r"\.(?<=[A-Za-z_$]\.)[A-Za-z0-9_$]*+(?<=[A-Za-z_])[ \t](?=[^\s=,(\[{<])(?!seilppa(?:[^A-Za-z0-9_$.\-]|\Z))"
         )
+        # Default-dialect op names and strings (a generic op name) after a blank, looked for with `str.find`
+        # (`call` also finds `call_indirect`).
+        self.bare_op_searches = (' "',) + tuple(
+            " " + name for name in sorted(BARE_OP_NAMES) if not any(o != name and name.startswith(o) for o in BARE_OP_NAMES)
+        )
+        # A `%` that starts no value name (an error); a block without one needs no per-line count.
+        assert value.startswith("%")
+        self.bare_percent = re.compile(rf"%(?!{value[1:]})")
         # A second op with results is not looked for line by line: its op name follows `=`, and its results,
         # taken for uses of undefined values, make the reader read the module again with `second_results`
         # asked of every line (`read_module`).
@@ -88,6 +99,8 @@ class _Lexicon:
         alias_name = rf"(?:{t['ATTR_REF']}|{t['TYPE_REF']})"
         self.alias_line = re.compile(rf"^({alias_name})[ \t]*=[ \t]*([^\n]*)", re.M)
         self.alias_name_line = re.compile(rf"^({alias_name})[ \t]*=", re.M)
+        # The same after a newline: a literal first character makes the search three times faster.
+        self.alias_name_after_newline = re.compile(rf"\n({alias_name})[ \t]*=")
         # Another alias definition after one on the same line.
         self.alias_definition = re.compile(rf"{alias_name}\s*=")
         # The rest of a file that is only one-line alias definitions (one a line), blank lines and comments.
@@ -129,6 +142,9 @@ def lexicon() -> _Lexicon:
 # are blanked first so that `<`/`>` can be counted as brackets too.
 _SIGNATURE = {c: None for c in range(128) if chr(c) not in '()[]{}<>"\\\n'}
 _SIGNATURE_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+# The same over UTF-8 bytes (`bytes.translate` deletes at memory speed; every non-ASCII byte goes).
+_SIGNATURE_DELETE = bytes(c for c in range(256) if c >= 128 or chr(c) not in '()[]{}<>"\\\n')
+_SIGNATURE_STRING_BYTES = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 # A line longer than this is not copied or translated: the token path reads it in place.
 _LONG_LINE = 1 << 20
 
@@ -138,29 +154,53 @@ def signatures(text: str) -> list[str]:
     return text.replace("->", "  ").translate(_SIGNATURE).split("\n")
 
 
+def byte_signatures(text: str) -> list[bytes]:
+    """`signatures`, as bytes: a third faster on large blocks."""
+    data = text.encode("utf-8", "surrogatepass").replace(b"->", b"  ")
+    return data.translate(None, _SIGNATURE_DELETE).split(b"\n")
+
+
 @functools.lru_cache(maxsize=8192)
-def _signature_delta(signature: str) -> int:
-    """Bracket balance of one line, from its signature (strings removed first)."""
-    if '"' in signature:
-        signature = _SIGNATURE_STRING.sub("", signature)
+def _signature_delta(signature: bytes) -> int:
+    """Bracket balance of one line, from its byte signature (strings removed first)."""
+    if b'"' in signature:
+        signature = _SIGNATURE_STRING_BYTES.sub(b"", signature)
     return (
-        signature.count("(")
-        + signature.count("[")
-        + signature.count("{")
-        + signature.count("<")
-        - signature.count(")")
-        - signature.count("]")
-        - signature.count("}")
-        - signature.count(">")
+        signature.count(b"(")
+        + signature.count(b"[")
+        + signature.count(b"{")
+        + signature.count(b"<")
+        - signature.count(b")")
+        - signature.count(b"]")
+        - signature.count(b"}")
+        - signature.count(b">")
     )
 
 
-def _lines_with_deltas(text: str, flagged: set[int], chunk: int = 1 << 20):
-    """Each line with its bracket balance, split a megabyte at a time: holding all lines of a 40 MB module as
+def _second_op_offsets(block: str) -> list[int]:
+    """Offsets in `block` where a second op may start on a line (`_Lexicon.second_op_reversed`,
+    `bare_op_searches`), in order."""
+    lx = lexicon()
+    size = len(block)
+    found = [size - hit.end() for hit in lx.second_op_reversed.finditer(block[::-1])]
+    for word in lx.bare_op_searches:
+        at = block.find(word)
+        while at >= 0:
+            if at > 0 and block[at - 1] not in _NOT_AN_OP_END:
+                found.append(at)
+            at = block.find(word, at + 1)
+    found.sort()
+    return found
+
+
+_NOT_AN_OP_END = frozenset(" \t\r\n=,([{<")
+
+
+def _blocks(text: str, flagged: set[int], chunk: int = 1 << 20):
+    """The lines with their bracket balances, a megabyte at a time: holding all lines of a 40 MB module as
     strings at once would cost more memory than the IR itself. A line longer than `_LONG_LINE` comes as
-    (None, its length), never copied. The index of each line where a second op may start goes into `flagged`
-    (`_Lexicon.second_op`, one search over the block)."""
-    second_op = lexicon().second_op.finditer
+    (None, its length, False), never copied. The index of each line where a second op may start goes into `flagged`
+    (`_second_op_offsets`, searched over the whole block)."""
     pos = 0
     line = 0  # index of the block's first line
     size = len(text)
@@ -170,19 +210,22 @@ def _lines_with_deltas(text: str, flagged: set[int], chunk: int = 1 << 20):
         if end - pos > chunk + _LONG_LINE:
             before = text.rfind("\n", pos, pos + chunk)
             if before < 0:
-                yield None, end - pos  # the long line itself
+                yield None, end - pos, False  # the long line itself
                 pos = end + 1
                 line += 1
                 continue
             end = before  # the lines before the long one
         block = text[pos:end]
         at, counted = 0, line
-        for found in second_op(block):
-            counted += block.count("\n", at, found.start())
-            at = found.start()
+        for offset in _second_op_offsets(block):
+            counted += block.count("\n", at, offset)
+            at = offset
             flagged.add(counted)
         lines = block.split("\n")
-        yield from zip(lines, map(_signature_delta, signatures(block)))
+        # Plain: no comment, nothing but ASCII, every `%` starts a value name; then no line of it needs the
+        # per-line checks for these.
+        plain = "//" not in block and block.isascii() and lexicon().bare_percent.search(block) is None
+        yield lines, list(map(_signature_delta, byte_signatures(block))), plain
         line += len(lines)
         pos = end + 1
 
@@ -380,13 +423,7 @@ class _Reader:
         if all(found.group().partition(":")[0].rstrip(" \t=") in results for found in candidates):
             self.header_scanned = True  # nothing but the results is defined: no need to tokenize
             return
-        tokens = tokenize(self.text[op.start : op.end], strict=False)
-        name_at = next((i for i, tok in enumerate(tokens) if tok.type in ("BARE_ID", "GENERIC_OP_NAME")), 0)
-        names = [
-            tok.value
-            for tok, after in zip(tokens[name_at:], tokens[name_at + 1 :])
-            if tok.type == "VALUE_REF" and (after.type == "EQUAL" or (after.type == "COLON" and tok.depth > 0))
-        ]
+        names = header_definitions(self.text[op.start : op.end])
         if names:
             defined = set(names)
             kept = []
@@ -427,7 +464,7 @@ class _Reader:
     def read(self) -> Module:
         lx = self.lx
         module = self.module
-        head_match = lx.head.match
+        line_head = lx.line_head.match
         more_than_one_op = lx.more_than_one_op
         use_findall = lx.use.findall
         string_sub = lx.string.sub
@@ -440,123 +477,137 @@ class _Reader:
         skip_until = -1
         offset = 0
         flagged: set[int] = set()
-        opens_region = lx.opens_region
         careful = self.careful
         second_results = lx.second_results.search
-        for index, (line, delta) in enumerate(_lines_with_deltas(self.text, flagged)):
-            start = offset
-            if line is None:
-                offset += delta + 1
+        index = -1
+        region_brace = lx.region_brace.search
+        for lines, deltas, plain_block in _blocks(self.text, flagged):
+            if lines is None:  # a line too long to copy: the token path reads it in place
+                start = offset
+                offset += deltas + 1
+                index += 1
                 if start >= skip_until:
                     self.at_line(start, index)
                     skip_until = self.read_tokens(start)
                 continue
-            offset += len(line) + 1
-            if start < skip_until:
-                continue
-            stripped = line.lstrip(" \t")
-            if not stripped:
-                continue
-            first = stripped[0]
-            if first == "/" and stripped.startswith("//"):
-                continue
-            indent = len(line) - len(stripped)
-            settled = not self.brackets and self.can_end  # the statement being read may end here
-            if first == "#" or first == "!":
-                alias = alias_match(line, indent) if settled and len(frames) == 1 else None
-                if alias is not None and delta == 0:
-                    rest = line[alias.end() :]
-                    rest = string_sub('""', rest) if '"' in rest else rest
-                    if more_than_one_op(rest, 0) or lx.alias_definition.search(rest):
-                        alias = None  # more than this alias on the line
-                if alias is None:
-                    self.at_line(start, index)
-                    skip_until = self.read_tokens(start + indent)
+            for index, line, delta in zip(itertools.count(index + 1), lines, deltas):
+                start = offset
+                offset += len(line) + 1
+                if start < skip_until:
                     continue
-                self.finish()
-                if self.read_alias_block(start):
-                    break
-                if delta == 0:
-                    aliases[alias.group(1)] = (start + alias.end(), start + len(line))
-                else:  # a value over several lines, or more after it on the line (a module on one line)
-                    self.at_line(start, index)
-                    skip_until = self.read_tokens(start + indent)
-                continue
-            if settled and first == "}":
-                self.finish()
-                self.at_line(start, index)
-                self.close_region(start + indent, start + indent + 1)
-                if stripped.rstrip(_TRAILING_SPACE) == "}" or self.read_plain_rest(line, start, indent + 1):
-                    continue
-                skip_until = self.read_tokens(start + indent + 1)
-                continue
-            # Non-ASCII text outside a string is an error MLIR's lexer reports; the token path finds where.
-            match = head_match(line, indent) if settled and "//" not in line and line.isascii() else None
-            if match is None and first == "^" and self.current is None and self.read_label_line(line, start, delta):
-                continue
-            if match is not None:
-                results, generic, name = match.groups()
-                head_end = match.end()
-                if '"' in line:
-                    tail, head_end = string_sub('""', line[head_end:]), 0
-                else:
-                    tail = line
-                region_line = None
-                if delta == 0:
-                    if careful:
-                        plain = not (more_than_one_op(tail, head_end) or second_results(tail, head_end))
-                    else:
-                        plain = not (more_than_one_op if index in flagged else opens_region)(tail, head_end)
-                else:
-                    # A head that ends by opening a region (`func.func ... {`, `"stablehlo.scatter"(...) ({`).
-                    region_line = self.region_opening(line, start, tail, head_end, more_than_one_op)
-                    plain = region_line is not None
-                if plain and (generic is not None or "." in name or name in BARE_OP_NAMES):
-                    # The common case, inlined: a whole op on one line.
-                    current = self.current
-                    if current is not None and (current.__class__ is _Alias or current._segments is not None):
-                        self.finish()
-                    name = intern(generic[1:-1] if name is None else name)
-                    frame = frames[-1]
-                    region = frame.region
-                    op = Op(module, name, region, index + 1, indent + 1, start + indent)
-                    region.ops.append(op)
-                    by_name[name].append(op)
-                    if results is not None:
-                        if "," in results or ":" in results:
-                            self.at_line(start, index)
-                            self.define_results(op, lx.result.findall(results), start + indent)
+                # The common case first, inlined: a whole op on one line (exporters print nothing else). Comments
+                # and non-ASCII text outside a string (an error MLIR's lexer reports) go to the token path.
+                if not self.brackets and self.can_end and (plain_block or ("//" not in line and line.isascii())):
+                    match = line_head(line)
+                    if match is not None:
+                        indent, results, generic, name = match.groups()
+                        indent = len(indent)
+                        head_end = match.end()
+                        if '"' in line:
+                            tail, head_end = string_sub('""', line[head_end:]), 0
                         else:
-                            value = Value(results, op, 0)
-                            op.results.append(value)
-                            scope[results] = value
-                            frame.defined.append(results)
-                            if forward:
-                                self.define(value)
-                    end = len(line)
-                    if line[-1] in _TRAILING_SPACE:
-                        end = len(line.rstrip(_TRAILING_SPACE))
-                    op.end = start + end
-                    if tail.find("%", head_end) >= 0:
-                        operands = op.operands
-                        uses = use_findall(tail, head_end)
-                        if len(uses) != tail.count("%", head_end):
-                            at = _bare_percent(line, head_end)
-                            raise self.error(unexpected_character(line, at), start + at)
-                        for use in uses:
-                            value = scope.get(use)
-                            if value is None:
-                                self.use(op, use)
-                                continue
-                            value.users.append(op)
-                            operands.append(value)
-                    self.current = op  # its state stays implicit (`explicit`)
-                    self.can_end = line[end - 1] not in _MAY_CONTINUE or _line_may_end(line, end)
-                    if region_line is not None:
-                        self.open_line_region(op, *region_line)
+                            tail = line
+                        region_line = None
+                        if delta == 0:
+                            if careful:
+                                plain = not (more_than_one_op(tail, head_end) or second_results(tail, head_end))
+                            elif index in flagged:
+                                plain = not more_than_one_op(tail, head_end)
+                            else:  # `opens_region`, inlined
+                                plain = "^" not in tail and ("{" not in tail or region_brace(tail, head_end) is None)
+                        else:
+                            # A head that ends by opening a region (`func.func ... {`, `"stablehlo.scatter"(...) ({`).
+                            region_line = self.region_opening(line, start, tail, head_end, more_than_one_op)
+                            plain = region_line is not None
+                        if plain and (generic is not None or "." in name or name in BARE_OP_NAMES):
+                            current = self.current
+                            if current is not None and (current.__class__ is _Alias or current._segments is not None):
+                                self.finish()
+                            name = intern(generic[1:-1] if name is None else name)
+                            frame = frames[-1]
+                            region = frame.region
+                            op = Op(module, name, region, index + 1, indent + 1, start + indent)
+                            region.ops.append(op)
+                            by_name[name].append(op)
+                            if results is not None:
+                                if "," in results or ":" in results:
+                                    self.at_line(start, index)
+                                    self.define_results(op, lx.result.findall(results), start + indent)
+                                else:
+                                    value = Value(results, op, 0)
+                                    op.results.append(value)
+                                    scope[results] = value
+                                    frame.defined.append(results)
+                                    if forward:
+                                        self.define(value)
+                            end = len(line)
+                            if line[-1] in _TRAILING_SPACE:
+                                end = len(line.rstrip(_TRAILING_SPACE))
+                            op.end = start + end
+                            if tail.find("%", head_end) >= 0:
+                                operands = op.operands
+                                uses = use_findall(tail, head_end)
+                                if not plain_block and len(uses) != tail.count("%", head_end):
+                                    at = _bare_percent(line, head_end)
+                                    raise self.error(unexpected_character(line, at), start + at)
+                                for use in uses:
+                                    value = scope.get(use)
+                                    if value is None:
+                                        self.use(op, use)
+                                        continue
+                                    value.users.append(op)
+                                    operands.append(value)
+                            self.current = op  # its state stays implicit (`explicit`)
+                            self.can_end = line[end - 1] not in _MAY_CONTINUE or _line_may_end(line, end)
+                            if region_line is not None:
+                                self.open_line_region(op, *region_line)
+                            continue
+                        self.at_line(start, index)
+                        skip_until = self.read_tokens(start + indent)
+                        continue
+                stripped = line.lstrip(" \t")
+                if not stripped:
                     continue
-            self.at_line(start, index)
-            skip_until = self.read_tokens(start + indent)
+                first = stripped[0]
+                if first == "/" and stripped.startswith("//"):
+                    continue
+                indent = len(line) - len(stripped)
+                settled = not self.brackets and self.can_end  # the statement being read may end here
+                if first == "#" or first == "!":
+                    alias = alias_match(line, indent) if settled and len(frames) == 1 else None
+                    if alias is not None and delta == 0:
+                        rest = line[alias.end() :]
+                        rest = string_sub('""', rest) if '"' in rest else rest
+                        if more_than_one_op(rest, 0) or lx.alias_definition.search(rest):
+                            alias = None  # more than this alias on the line
+                    if alias is None:
+                        self.at_line(start, index)
+                        skip_until = self.read_tokens(start + indent)
+                        continue
+                    self.finish()
+                    if self.read_alias_block(start):
+                        break
+                    if delta == 0:
+                        aliases[alias.group(1)] = (start + alias.end(), start + len(line))
+                    else:  # a value over several lines, or more after it on the line (a module on one line)
+                        self.at_line(start, index)
+                        skip_until = self.read_tokens(start + indent)
+                    continue
+                if settled and first == "}":
+                    self.finish()
+                    self.at_line(start, index)
+                    self.close_region(start + indent, start + indent + 1)
+                    if stripped.rstrip(_TRAILING_SPACE) == "}" or self.read_plain_rest(line, start, indent + 1):
+                        continue
+                    skip_until = self.read_tokens(start + indent + 1)
+                    continue
+                if first == "^" and self.current is None and self.read_label_line(line, start, delta):
+                    continue
+                self.at_line(start, index)
+                skip_until = self.read_tokens(start + indent)
+            else:
+                continue
+            break  # the rest is a block of one-line aliases (`read_alias_block`)
         self.finish_input()
         module.ops = self.root.ops
         module.ops_by_name = dict(by_name)
@@ -750,7 +801,7 @@ class _Reader:
             if not self.lx.alias_block.fullmatch(text, start):
                 return False
         block = text[start:]
-        if any(map(_signature_delta, signatures(block))):
+        if any(map(_signature_delta, byte_signatures(block))):
             return False  # an unbalanced definition (a truncated file): the line-by-line path reports it
         self.module.alias_blocks.append((start, len(text)))
         return True
@@ -775,6 +826,52 @@ _MAY_START = frozenset(
 )
 _CONTINUATIONS = frozenset({"COMMA", "ARROW", "COLON", "EQUAL"})
 _MAY_CONTINUE = frozenset(",:=>s")  # last characters of a line whose op may go on (`_line_may_end`)
+
+
+def header_definitions(text: str) -> list[str]:
+    """The value names an op's own text defines for its regions, after its name: `%x = ...` anywhere, `%x: type`
+    inside brackets (`func.func @f(%arg0: tensor<f32>)`, `while(%i = %init)`). A function header holds
+    thousands of arguments: the value references are found with one search over the text with its strings
+    blanked, each one's depth from bracket counts and the token after it by one match; the tokenizer is used only
+    where a comment or a metadata section could hide brackets or quotes."""
+    lx = lexicon()
+    head = lx.head.match(text)
+    if head is None or "//" in text or "{-#" in text:
+        tokens = tokenize(text, strict=False)
+        name_at = next((i for i, tok in enumerate(tokens) if tok.type in ("BARE_ID", "GENERIC_OP_NAME")), 0)
+        return [
+            tok.value
+            for tok, after in zip(tokens[name_at:], tokens[name_at + 1 :])
+            if tok.type == "VALUE_REF" and (after.type == "EQUAL" or (after.type == "COLON" and tok.depth > 0))
+        ]
+    work = lx.string.sub(_blanked, text) if '"' in text else text
+    work = work.replace("->", "  ")
+    names = []
+    depth = 0  # brackets open before `at`
+    at = head.end()
+    for found in lx.use.finditer(work, at):
+        start, end = found.span()
+        if start > at:
+            depth += (
+                work.count("(", at, start)
+                + work.count("[", at, start)
+                + work.count("{", at, start)
+                + work.count("<", at, start)
+                - work.count(")", at, start)
+                - work.count("]", at, start)
+                - work.count("}", at, start)
+                - work.count(">", at, start)
+            )
+        at = start
+        after = token_kind_at(text, end)
+        if after == "EQUAL" or (after == "COLON" and depth > 0):
+            names.append(found.group())
+    return names
+
+
+def _blanked(string: re.Match) -> str:
+    """A string literal with its contents blanked: same length, no brackets or value names in it."""
+    return '"' + " " * (len(string.group()) - 2) + '"'
 
 
 def _bare_percent(line: str, pos: int) -> int:
@@ -871,6 +968,15 @@ def _raise_earlier_control_character(
         if line is None or (at_line, at_column) <= (line, column):
             raise ParseError(f"unexpected character {text[at]!r}", at_line, at_column, filename)
         return
+
+
+def alias_names_in(text: str, start: int, end: int) -> list[str]:
+    """The names defined by the one-line alias definitions in `text[start:end]`, which starts a line."""
+    lx = lexicon()
+    if start == 0:
+        first = lx.alias_name_line.match(text, 0, end)
+        return ([first.group(1)] if first else []) + lx.alias_name_after_newline.findall(text, 0, end)
+    return lx.alias_name_after_newline.findall(text, start - 1, end)
 
 
 def _check_location_aliases(module: Module) -> None:

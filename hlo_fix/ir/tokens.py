@@ -97,6 +97,18 @@ def _kind(match: re.Match) -> str:
     return kind
 
 
+@functools.cache
+def _layout() -> re.Pattern:
+    return re.compile(rf"(?:{terminal_patterns()['WS']})?")
+
+
+def token_kind_at(text: str, pos: int) -> str | None:
+    """The kind of the first token at or after `pos` past whitespace (None at the end, or where no terminal
+    matches). Comments are not skipped: callers make sure there are none."""
+    match = _master().match(text, _layout().match(text, pos).end())
+    return None if match is None else _kind(match)
+
+
 def tokenize(text: str, strict: bool = True) -> list[Token]:
     """Tokens without layout or comments. A character no terminal matches raises ParseError, or is skipped when
     `strict` is off (decoders of text the reader already accepted must not fail on a stray character)."""
