@@ -55,7 +55,7 @@ def test_shards_option_resizes_the_axis():
     assert len(shards) == 2 and shards[0]["mismatches"] == 0 and shards[1]["mismatches"] > 0
 
 
-@pytest.mark.parametrize("bad", ["batch", "nosuchaxis=2"])
+@pytest.mark.parametrize("bad", ["batch", "nosuchaxis=2", "batch=1024"])
 def test_bad_shards_is_one_line_exit_two(bad):
     result = invoke("--shards", bad, SMALL_HAZARD)
     assert result.exit_code == 2

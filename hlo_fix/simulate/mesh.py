@@ -15,6 +15,9 @@ from typing import Sequence
 
 from hlo_fix.simulate.errors import SimulateError
 
+MAX_DEVICES = 256
+"""Devices simulated at most (a failure's op runs once per device)."""
+
 Axes = tuple[str, ...]
 """The mesh axes one dimension is split over, major first; () for a dimension every device holds whole."""
 
@@ -53,14 +56,21 @@ def choose_mesh(declared: Sequence[tuple[str, int]], used: set[str], requested: 
     """The axes to simulate: the `requested` ones (AXIS=N) when given, else the declared axes that split a value."""
     declared_sizes = dict(declared)
     if not requested:
-        return SimMesh(tuple((name, size) for name, size in declared if name in used))
+        return _checked(SimMesh(tuple((name, size) for name, size in declared if name in used)))
     for name, size in requested:
         if size < 1:
             raise SimulateError(f"--shards {name}={size}: a mesh axis needs at least 1 device")
         if name not in declared_sizes:
             known = ", ".join(declared_sizes) or "none"
             raise SimulateError(f"--shards {name}={size}: the module has no mesh axis {name!r} (its axes: {known})")
-    return SimMesh(tuple(requested))
+    return _checked(SimMesh(tuple(requested)))
+
+
+def _checked(mesh: SimMesh) -> SimMesh:
+    if mesh.ways(mesh.names) > MAX_DEVICES:
+        shape = ", ".join(f"{name}={size}" for name, size in mesh.axes)
+        raise SimulateError(f"the mesh {shape} has more than {MAX_DEVICES} devices; pick fewer with --shards AXIS=N")
+    return mesh
 
 
 def parse_shards(options: Sequence[str]) -> list[tuple[str, int]]:
