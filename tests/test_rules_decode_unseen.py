@@ -333,3 +333,34 @@ def test_top_k_custom_call_over_a_sharded_dim():
     assert found(CUSTOM_CALL_TOP_K, "HF007") == error_at(CUSTOM_CALL_TOP_K, "stablehlo.custom_call")
     replicated = CUSTOM_CALL_TOP_K.replace('[{}, {"tensor"}]', "[{}, {}]")
     assert not lint(replicated, "HF007")
+
+
+# torch.argmax(logits, -1) as PyTorch/XLA prints it: a generic-form reduce of the logits and an i64 iota, the
+# logits' vocab dim split 2 ways by a GSPMD device list (a column-parallel lm_head's output), written by hand.
+TORCH_XLA_ARGMAX = """module @IrToHlo.12 attributes {mhlo.cross_program_prefetches = [], mhlo.is_dynamic = false, mhlo.use_auto_spmd_partitioning = false} {
+  func.func @main(%arg0: tensor<8x512xf32> {mhlo.sharding = "{devices=[1,2,4]0,1,2,3,4,5,6,7 last_tile_dim_replicate}"}) -> tensor<8xi64> {
+    %0 = stablehlo.constant dense<0xFF800000> : tensor<f32>
+    %1 = stablehlo.constant dense<0> : tensor<i64>
+    %2 = stablehlo.iota dim = 1 : tensor<8x512xi64>
+    %3:2 = "stablehlo.reduce"(%arg0, %2, %0, %1) ({
+    ^bb0(%arg1: tensor<f32>, %arg2: tensor<i64>, %arg3: tensor<f32>, %arg4: tensor<i64>):
+      %4 = stablehlo.compare  GT, %arg1, %arg3,  FLOAT : (tensor<f32>, tensor<f32>) -> tensor<i1>
+      %5 = stablehlo.select %4, %arg1, %arg3 : tensor<i1>, tensor<f32>
+      %6 = stablehlo.select %4, %arg2, %arg4 : tensor<i1>, tensor<i64>
+      stablehlo.return %5, %6 : tensor<f32>, tensor<i64>
+    }) {dimensions = array<i64: 1>} : (tensor<8x512xf32>, tensor<8x512xi64>, tensor<f32>, tensor<i64>) -> (tensor<8xf32>, tensor<8xi64>)
+    return %3#1 : tensor<8xi64>
+  }
+}
+"""
+
+
+def test_torch_xla_argmax_over_a_split_vocab():
+    from jax._src.interpreters import mlir
+    from jax._src.lib.mlir import ir
+
+    ir.Module.parse(TORCH_XLA_ARGMAX, context=mlir.make_ir_context())
+    assert found(TORCH_XLA_ARGMAX, "HF007") == error_at(TORCH_XLA_ARGMAX, "stablehlo.reduce")
+    assert "split 2 ways" in lint(TORCH_XLA_ARGMAX, "HF007")[0].message
+    batch_only = TORCH_XLA_ARGMAX.replace("{devices=[1,2,4]", "{devices=[2,1,4]")
+    assert not lint(batch_only, "HF007")
