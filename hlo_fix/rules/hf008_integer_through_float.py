@@ -29,10 +29,12 @@ class IntegerThroughFloat(Rule):
       `StableHLOGatherToEmbeddingPattern` and its TTNN workaround cast an integer table to bf16, so 1900 came
       back as 1904 (tt-metal#44735, open). Qwen 3.5's vision encoder then failed in
       `split_with_sizes` (tt-xla#4699: "expects split_sizes to sum exactly to 1900 ... got [1904]"), Qwen 2.5-VL
-      the same way with 2204 -> 2208 (tt-xla#4981, tt-mlir PR #8680, after PR #8499 was reverted), and
-      `index_select` returned wrong values (tt-xla#5321). Sampled token ids were corrupted the same way
-      (tt-xla#4329).
-    - f32 holds every integer only up to 2^24: tt-mlir PR #8998 found 30719999 coming back as 30720000 after
+      the same way with 2204 -> 2208 (tt-xla#4981), and sampled token ids were corrupted the same way
+      (tt-xla#4329). tt-mlir PR #8680 now lowers integer gathers that index one dim to `ttir.gather` (PR #8499's
+      first attempt was reverted); multi-dim ones, older versions and other embedding-based backends still
+      round. The linter cannot know which backend runs the module, so it reports every such gather. The cast is the embedding's, whatever the table: `index_select` from an f32 table came back
+      rounded too (tt-xla#5321); an integer table loses whole values.
+    - f32 holds every integer only up to 2^24: tt-mlir PR #8998 reports 30719999 coming back as 30720000 after
       an int -> f32 -> int round trip. The index then reads its neighbour's entry, silently.
 
     ## Example
