@@ -364,3 +364,19 @@ def test_torch_xla_argmax_over_a_split_vocab():
     assert "split 2 ways" in lint(TORCH_XLA_ARGMAX, "HF007")[0].message
     batch_only = TORCH_XLA_ARGMAX.replace("{devices=[1,2,4]", "{devices=[2,1,4]")
     assert not lint(batch_only, "HF007")
+
+
+@pytest.mark.parametrize("partitioner", PARTITIONERS)
+def test_greedy_loop_inside_fori_loop(partitioner):
+    """A generate loop: each step embeds the last token, projects with the column-parallel lm_head and takes the
+    argmax, all inside `lax.fori_loop` (a `stablehlo.while` body)."""
+
+    def generate(embeddings, w, first):
+        def step(_, token):
+            return jnp.argmax(embeddings[token] @ w, axis=-1)
+
+        return jax.lax.fori_loop(0, 4, step, first)
+
+    args = (((1000, 32), F32), ((32, 1000), F32), ((8,), I32))
+    text = lower(generate, *args, ins=(P(), P(None, "tensor"), P("data")), partitioner=partitioner)
+    assert found(text, "HF007") == error_at(text, "stablehlo.reduce")
