@@ -9,7 +9,7 @@ from hlo_fix.ir.memo import TextTable, memoized
 from hlo_fix.ir.tokens import Token, matching_close, tokenize
 
 if TYPE_CHECKING:
-    from hlo_fix.ir.model import Op
+    from hlo_fix.ir.views import OpView
 
 
 class _Decoded:
@@ -33,7 +33,7 @@ class OpAttributes:
     generic `<{...}>` properties and `{...}` dictionaries alike). Regions are not part of the own text.
     Decoded once per distinct op text (`hlo_fix.ir.opkey`)."""
 
-    def __init__(self, op: "Op"):
+    def __init__(self, op: "OpView"):
         from hlo_fix.ir.opkey import op_key
 
         key = op_key(op)
@@ -212,6 +212,6 @@ def parse_string(raw: str) -> str:
     return "".join(out)
 
 
-def symbol_name(op: "Op") -> str:
+def symbol_name(op: "OpView") -> str:
     """The symbol an op defines or names (`func.func @main` -> "main"); "" when it has none."""
     return op.attributes.symbol() or ""

@@ -7,8 +7,12 @@ Shardy op but does hold ops of such a dialect is rejected at its first one, with
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from hlo_fix.errors import ParseError
-from hlo_fix.ir.model import Module
+
+if TYPE_CHECKING:
+    from hlo_fix.ir.views import ModuleView
 
 OUR_DIALECTS = frozenset({"stablehlo", "chlo", "sdy", "vhlo"})
 
@@ -27,7 +31,7 @@ _FOREIGN = {
 }
 
 
-def check_dialects(module: Module) -> None:
+def check_dialects(module: ModuleView) -> None:
     """Raise ParseError at the first foreign op of a module that has none of ours."""
     dialects = {name.partition(".")[0] for name in module.ops_by_name if "." in name}
     if dialects & OUR_DIALECTS:

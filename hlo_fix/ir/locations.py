@@ -23,7 +23,7 @@ from hlo_fix.ir.grammar import terminal_patterns
 from hlo_fix.ir.tokens import Token, matching_close, tokenize
 
 if TYPE_CHECKING:
-    from hlo_fix.ir.model import Module, Op
+    from hlo_fix.ir.views import ModuleView, OpView
 
 
 @dataclass(frozen=True)
@@ -193,7 +193,7 @@ def _unquote(text: str) -> str:
     return parse_string(text) if "\\" in text else text[1:-1]
 
 
-def op_location(op: "Op") -> Location | None:
+def op_location(op: "OpView") -> Location | None:
     """The location printed after the op (`loc(...)` at the end of its own text), None when it has none."""
     text = op.module.text[op.segments[-1][0] : op.segments[-1][1]]
     at = text.rfind("loc(")
@@ -212,7 +212,7 @@ def op_location(op: "Op") -> Location | None:
 
 
 class _Resolver:
-    def __init__(self, module: "Module"):
+    def __init__(self, module: "ModuleView"):
         self.module = module
         cache = getattr(module, "_location_cache", None)
         if cache is None:

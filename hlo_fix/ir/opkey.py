@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from hlo_fix.ir.grammar import terminal_patterns
 
 if TYPE_CHECKING:
-    from hlo_fix.ir.model import Op
+    from hlo_fix.ir.views import OpView
 
 
 @functools.cache
@@ -22,14 +22,14 @@ def _value_ref() -> re.Pattern:
     return re.compile(terminal_patterns()["VALUE_REF"])
 
 
-def op_key(op: "Op") -> str:
+def op_key(op: "OpView") -> str:
     key = op._key
     if key is None:
         key = op._key = _compute(op)
     return key
 
 
-def _compute(op: "Op") -> str:
+def _compute(op: "OpView") -> str:
     text = op.module.text[op.start : op.end] if op._segments is None else op.own_text
     # Drop the results (`%0:2 = `) and a trailing `loc(...)`; blank every value name.
     eq = text.find(" = ")

@@ -11,7 +11,7 @@ from hlo_fix.ir.memo import TextTable, memoized
 from hlo_fix.ir.tokens import Token, matching_close, tokenize
 
 if TYPE_CHECKING:
-    from hlo_fix.ir.model import Op, Value
+    from hlo_fix.ir.views import OpView, ValueView
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def split_types(tokens: list[Token], text: str) -> list[str]:
 _SIGNATURES: TextTable[tuple[list[str], list[str]]] = TextTable()
 
 
-def signature(op: "Op") -> tuple[list[str], list[str]]:
+def signature(op: "OpView") -> tuple[list[str], list[str]]:
     """(operand types, result types) as printed after the op's last top-level `:`. Forms: `: T` (all the same),
     `: (A, B) -> R`, `: A -> (R1, R2)`, `: P, T` (select), `: T1, T2, ...` (while: one per result).
     Decoded once per distinct op text (`hlo_fix.ir.opkey`)."""
@@ -181,7 +181,7 @@ def _type_list_end(tokens: list[Token], i: int, end: int) -> int:
     return end
 
 
-def result_type_texts(op: "Op") -> list[str]:
+def result_type_texts(op: "OpView") -> list[str]:
     _, results = signature(op)
     count = len(op.results)
     if len(results) >= count:
@@ -189,13 +189,13 @@ def result_type_texts(op: "Op") -> list[str]:
     return [results[-1]] * count if results else []
 
 
-def value_type(value: "Value") -> TensorType | None:
+def value_type(value: "ValueView") -> TensorType | None:
     if value.type_text is None:
         value.type_text = _type_text(value) or ""
     return parse_type(value.type_text) if value.type_text else None
 
 
-def _type_text(value: "Value") -> str | None:
+def _type_text(value: "ValueView") -> str | None:
     owner = value.owner
     if owner is None:
         return None
@@ -205,7 +205,7 @@ def _type_text(value: "Value") -> str | None:
     return _argument_type_text(value)
 
 
-def _argument_type_text(value: "Value") -> str | None:
+def _argument_type_text(value: "ValueView") -> str | None:
     """The type after `%name:` (function and block arguments) or the operand bound by `%name = %init` (while)."""
     owner = value.owner
     texts = [owner.own_text]
@@ -231,7 +231,7 @@ def _argument_type_text(value: "Value") -> str | None:
     return None
 
 
-def _label_spans(op: "Op") -> list[tuple[int, int]]:
+def _label_spans(op: "OpView") -> list[tuple[int, int]]:
     """Spans of `^bb(...)` block-label lines in the op's regions (generic regions declare arguments there)."""
     spans = []
     text = op.module.text
