@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from hlo_fix.simulate.values import Held, block_slices
 
 if TYPE_CHECKING:
     from hlo_fix.ir.model import Op, Value
-
-_INDEX_OPERANDS = {"stablehlo.gather": (1,), "stablehlo.dynamic_slice": None, "stablehlo.dynamic_update_slice": None}
 
 
 @dataclass

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from hlo_fix.simulate.errors import SimulateError, UnsupportedOpError
-from hlo_fix.simulate.single_op import ops_module_text, run_text, without_locations
+from hlo_fix.simulate.compiled_ops import ops_module_text, run_text, without_locations
 from hlo_fix.simulate.values import Held, settle
 
 if TYPE_CHECKING:
@@ -214,8 +214,6 @@ class Evaluator:
 
 
 def _same(a: Held, b: Held) -> bool:
-    import numpy as np
-
     if a.uniform and b.uniform:
         return _equal(a.common, b.common)
     count = len(a.per_device or b.per_device)

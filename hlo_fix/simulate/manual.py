@@ -7,7 +7,7 @@ call), then `custom_call @SPMDShardToFullShape` (the blocks are put back togethe
 
 from __future__ import annotations
 
-from hlo_fix.simulate.values import Held, assemble, block_slices
+from hlo_fix.simulate.values import Held, block_slices
 
 
 def _blocks(sim, held: Held, shape, placement) -> Held:
@@ -56,5 +56,3 @@ def shard_to_full(op, sim) -> list[Held]:
     result = op.results[0]
     return [_joined(sim, sim.held(op.operands[0]), result.type.shape, sim.placement(result))]
 
-
-__all__ = ["assemble", "full_to_shard", "run_manual_computation", "shard_to_full"]

@@ -38,8 +38,6 @@ class ArgmaxCombine:
         return any(placement[d] for d in reduced_dims(op) if d < len(placement))
 
     def localize(self, op, sim, normal):
-        import numpy as np
-
         values, indices = reduce_inputs(op)
         placement = sim.placement(values)
         split = [d for d in reduced_dims(op) if placement[d]]

@@ -77,7 +77,7 @@ def rounded_indices(op, array, index_float: str):
     """The index array as a backend flattening it in `index_float` sees it (unchanged when nothing rounds)."""
     import numpy as np
 
-    indices, vector_dim, sizes = index_layout(op)
+    _, vector_dim, sizes = index_layout(op)
     if vector_dim >= array.ndim:
         components = array[..., None].astype(np.int64)
     else:

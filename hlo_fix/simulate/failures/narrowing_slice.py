@@ -11,7 +11,7 @@ device 0 is right, the others read the rows device 0 should. A correct partition
 
 from __future__ import annotations
 
-from hlo_fix.simulate.values import Held, block_slices
+from hlo_fix.simulate.values import settle
 
 
 class NarrowingSlice:
@@ -32,8 +32,7 @@ class NarrowingSlice:
         result, operand = op.results[0], op.operands[0]
         dynamic = op.name == "stablehlo.dynamic_slice"
         if dynamic:
-            starts = [int(sim.held(v).view(0)) for v in op.operands[1:]]
-            strides = [1] * len(starts)
+            starts, strides = None, [1] * (len(op.operands) - 1)
         else:
             starts = _ints(op, "start_indices")
             if starts is None:
@@ -46,6 +45,8 @@ class NarrowingSlice:
         arrays = []
         for number, device in enumerate(sim.devices):
             held = source.view(number)
+            if dynamic:  # each device's own copy of the runtime start
+                starts = [int(sim.held(v).view(number)) for v in op.operands[1:]]
             index = []
             for d, size in enumerate(out_shape):
                 axes = out_placement[d]
@@ -68,13 +69,7 @@ class NarrowingSlice:
                 full[block * local : (block + 1) * local] = positions
                 index.append(full)
             arrays.append(held[np.ix_(*index)] if index else held.copy())
-        return [_settled(arrays, result, out_placement, sim)]
-
-
-def _settled(arrays, result, placement, sim) -> Held:
-    from hlo_fix.simulate.values import settle
-
-    return settle(arrays, result.type.shape, placement, sim.mesh)
+        return [settle(arrays, result.type.shape, out_placement, sim.mesh)]
 
 
 def _ints(op, name):
