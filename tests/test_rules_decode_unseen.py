@@ -380,3 +380,14 @@ def test_greedy_loop_inside_fori_loop(partitioner):
     args = (((1000, 32), F32), ((32, 1000), F32), ((8,), I32))
     text = lower(generate, *args, ins=(P(), P(None, "tensor"), P("data")), partitioner=partitioner)
     assert found(text, "HF007") == error_at(text, "stablehlo.reduce")
+
+
+@pytest.mark.parametrize("partitioner", PARTITIONERS)
+def test_approx_max_k_over_the_sharded_vocab(partitioner):
+    """`lax.approx_max_k` lowers to `custom_call @ApproxTopK` (values, an iota payload, inits; `reduction_dim`)."""
+    fn = lambda h, w: jax.lax.approx_max_k(h @ w, 8)[1]  # noqa: E731
+    sharded = lower(fn, ((4, 32), F32), ((32, 1000), F32), ins=(P("data", None), P(None, "tensor")),
+                    partitioner=partitioner)
+    replicated = lower(fn, ((4, 32), F32), ((32, 1000), F32), ins=(P("data", None), P()), partitioner=partitioner)
+    assert found(sharded, "HF007") == error_at(sharded, "stablehlo.custom_call")
+    assert not lint(sharded, "HF001") and not lint(replicated, "HF007")

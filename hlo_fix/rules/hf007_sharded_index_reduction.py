@@ -17,7 +17,7 @@ class ShardedIndexReduction(Rule):
     Flags an op that returns *positions* along a dimension when that dimension is sharded over the device mesh:
     `jnp.argmax` / `argmin` (a two-operand `stablehlo.reduce` of the values and an iota along the reduced dim,
     with a compare/select reducer), `lax.top_k` (`chlo.top_k`, the serialized `stablehlo.composite "chlo.top_k"`,
-    `custom_call @TopK`, `mhlo.topk`) and `jnp.argsort` / `torch.topk` (`stablehlo.sort` with an iota payload
+    `custom_call @TopK`), `lax.approx_max_k` (`custom_call @ApproxTopK`, along its `reduction_dim`) and `jnp.argsort` / `torch.topk` (`stablehlo.sort` with an iota payload
     along the sorted dim). Shardings are found by propagating the module's own (`sdy.sharding`, `mhlo.sharding`,
     sharding constraints) through the dataflow, `dot_general`'s free dims included: `argmax(h @ W_vocab)` with a
     column-parallel lm_head reduces over the vocab dim that `W_vocab`'s sharding splits.

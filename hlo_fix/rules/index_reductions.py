@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from hlo_fix.index_tracing.exact import iota_dim
 from hlo_fix.ir.attributes import parse_string
+from hlo_fix.ir.tokens import tokenize
 from hlo_fix.rules.context_checks import in_manual_computation
 from hlo_fix.sharding.analysis import analysis
 from hlo_fix.sharding.annotations import custom_call_target, see_through
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 # some exporters keep, and XLA's `TopK` custom call.
 TOP_K_COMPOSITES = frozenset({"chlo.top_k", "mhlo.topk", "mhlo.top_k"})
 TOP_K_TARGETS = frozenset({"TopK", "mhlo.topk"})
+# `lax.approx_max_k` / `approx_min_k`: (values, iota, inits) reduced along `reduction_dim` of its backend config.
+APPROX_TOP_K = "ApproxTopK"
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,10 @@ def describe(op: "Op", decompositions: frozenset[str] = frozenset()) -> IndexRed
     if name == "stablehlo.composite":
         return _last_dim(op, "top_k") if composite_name(op) in TOP_K_COMPOSITES else None
     if name == "stablehlo.custom_call":
-        return _last_dim(op, "top_k") if custom_call_target(op) in TOP_K_TARGETS else None
+        target = custom_call_target(op)
+        if target == APPROX_TOP_K:
+            return _approx_top_k(op)
+        return _last_dim(op, "top_k") if target in TOP_K_TARGETS else None
     if name == "stablehlo.sort":
         function = op.function
         if function is not None and (function.attributes.symbol() or "") in decompositions:
@@ -169,6 +175,27 @@ def _last_dim(op: "Op", kind: str) -> IndexReduction | None:
     if not rank:
         return None
     return IndexReduction(op, kind, rank - 1, (op.operands[0],))
+
+
+def _approx_top_k(op: "Op") -> IndexReduction | None:
+    operands = op.operands[: len(op.results)]
+    rank = _rank(operands[0]) if operands else None
+    if not rank:
+        return None
+    dim = _config_int(op.attributes.get("mhlo.backend_config") or "", "reduction_dim")
+    dim = rank - 1 if dim is None or dim < 0 else dim
+    payloads = tuple(v for v in operands if iota_dim(v) == dim)
+    data = tuple(v for v in operands if v not in payloads)
+    return IndexReduction(op, "top_k", dim, data, payloads) if data else None
+
+
+def _config_int(raw: str, key: str) -> int | None:
+    """`key = 1 : i64` in an attribute dictionary's text."""
+    tokens = tokenize(raw, strict=False)
+    for i, tok in enumerate(tokens[:-2]):
+        if tok.type == "BARE_ID" and tok.value == key and tokens[i + 1].type == "EQUAL" and tokens[i + 2].type == "INT":
+            return int(tokens[i + 2].value)
+    return None
 
 
 def _argmax(op: "Op") -> IndexReduction | None:
