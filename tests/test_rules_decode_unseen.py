@@ -391,3 +391,16 @@ def test_approx_max_k_over_the_sharded_vocab(partitioner):
     replicated = lower(fn, ((4, 32), F32), ((32, 1000), F32), ins=(P("data", None), P()), partitioner=partitioner)
     assert found(sharded, "HF007") == error_at(sharded, "stablehlo.custom_call")
     assert not lint(sharded, "HF001") and not lint(replicated, "HF007")
+
+
+def test_offsets_summed_in_float_then_used_as_indices():
+    """`cu_seqlens`-style offsets: lengths converted to f32, cumsum'd (a reduce_window in a private function),
+    converted back and used to read a buffer of 2^25 positions."""
+
+    def fn(lengths, buffer):
+        offsets = jnp.cumsum(lengths.astype(F32)).astype(I32)
+        return buffer[offsets]
+
+    text = lower(fn, ((64,), I32), ((2**25,), F32))
+    (finding,) = lint(text, "HF008")
+    assert finding.severity == "error" and "f32 and back" in finding.message

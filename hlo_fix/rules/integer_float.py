@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 from hlo_fix.ir.element_types import integer_range, is_integer
 from hlo_fix.rules.context_checks import in_manual_computation
 from hlo_fix.rules.row_iota import row_iota_hazards
-from hlo_fix.rules.value_bounds import bound, magnitude
+from hlo_fix.ir.calls import call_argument
+from hlo_fix.rules.value_bounds import bound, magnitude, returned_value
 from hlo_fix.sharding.analysis import analysis
 from hlo_fix.sharding.annotations import is_annotation
 from hlo_fix.ir.accessors import gather_numbers, scatter_numbers
@@ -125,10 +126,21 @@ def _index_through_float(op: "Op", memo: dict) -> IndexThroughFloat | None:
 
 
 def _integer_source(value: "Value", depth: int = 0) -> "Op | None":
-    """The convert from an integer that `value` (a float) was computed from, through value-moving float ops."""
-    op = value.owner
-    if op is None or value.index < 0 or depth > 24:
+    """The convert from an integer that `value` (a float) was computed from, through value-moving float ops,
+    sums (a `jnp.cumsum` in float: a reduce_window in a private function) and calls."""
+    if depth > 24:
         return None
+    if value.index < 0:
+        passed = call_argument(value)
+        return _integer_source(passed, depth + 1) if passed is not None else None
+    op = value.owner
+    if op is None:
+        return None
+    if op.name in ("call", "func.call"):
+        returned = returned_value(op, value)
+        return _integer_source(returned, depth + 1) if returned is not None else None
+    if op.name in ("stablehlo.reduce", "stablehlo.reduce_window") and len(op.operands) == 2:
+        return _integer_source(op.operands[0], depth + 1)
     if op.name == "stablehlo.convert" and op.operands:
         source = _element_type(op.operands[0])
         if source is not None and integer_range(source) is not None:

@@ -100,14 +100,14 @@ def _bound(value: "Value", memo: dict, depth: int) -> Bound:
         lo, hi = bound(operands[0], memo, nxt)
         return (0 if lo <= 0 <= hi else min(abs(lo), abs(hi))), max(abs(lo), abs(hi))
     if name in ("call", "func.call"):
-        returned = _returned(op, value)
+        returned = returned_value(op, value)
         return bound(returned, memo, nxt) if returned is not None else _type_range(value)
     if name in ("stablehlo.reduce", "stablehlo.reduce_window") and len(op.results) == 1 and len(operands) == 2:
         return _summed(op, bound(operands[0], memo, nxt), bound(operands[1], memo, nxt), value)
     return _index_result(op, value)
 
 
-def _returned(call: "Op", result: "Value") -> "Value | None":
+def returned_value(call: "Op", result: "Value") -> "Value | None":
     """What the callee returns for `result` (a private function's `return` operand)."""
     callee = call_graph(call.module).callee(call)
     if callee is None or not callee.regions or not callee.regions[0].ops:
