@@ -61,6 +61,12 @@ def _master() -> re.Pattern:
     """The grammar's terminals as one alternation, in Lark's order. GENERIC_OP_NAME is STRING followed by a
     look-ahead for `(`: both go in one group, with the look-ahead as an empty group inside it (`_kind` reads
     it), so a string is scanned once, not twice (a 100 MB hex constant costs a second per scan)."""
+    return re.compile("|".join(part for _, part in _branches()))
+
+
+@functools.cache
+def _branches() -> tuple[tuple[str, str], ...]:
+    """(terminal, branch) of the master pattern, in order."""
     patterns = terminal_patterns()
     string, generic = patterns["STRING"], patterns["GENERIC_OP_NAME"]
     merged = generic.startswith(string)
@@ -69,10 +75,96 @@ def _master() -> re.Pattern:
         if name == "GENERIC_OP_NAME" and merged:
             continue
         if name == "STRING" and merged:
-            parts.append(f"(?P<STRING>{string}(?P<GENERIC_OP_NAME>{generic[len(string):]})?)")
+            parts.append((name, f"(?P<STRING>{string}(?P<GENERIC_OP_NAME>{generic[len(string):]})?)"))
         else:
-            parts.append(f"(?P<{name}>{patterns[name]})")
-    return re.compile("|".join(parts))
+            parts.append((name, f"(?P<{name}>{patterns[name]})"))
+    return tuple(parts)
+
+
+@functools.cache
+def _by_first_character() -> list[re.Pattern]:
+    """For each ASCII character, the master pattern cut down to the terminals that can start with it, in the
+    same order (so the same one wins). Python's regular expressions try an alternation's branches one by one:
+    the whole master costs about 1.5 us a token, most of it in the two dozen branches that cannot match."""
+    patterns = terminal_patterns()
+    firsts = {name: _first_characters(patterns[name]) for name, _ in _branches()}
+    tables = []
+    cache: dict[tuple[str, ...], re.Pattern] = {}
+    for code in range(128):
+        kept = tuple(part for name, part in _branches() if firsts[name] is None or chr(code) in firsts[name])
+        if kept not in cache:
+            cache[kept] = re.compile("|".join(kept)) if kept else re.compile("(?!)")
+        tables.append(cache[kept])
+    return tables
+
+
+def _first_characters(pattern: str) -> frozenset[str] | None:
+    """The ASCII characters a match of `pattern` can start with, or None where that is not worked out (any
+    character, then). Lookarounds are skipped: they only narrow what follows."""
+    try:
+        from re import _parser as parser  # noqa: PLC0415 - CPython's own pattern parser
+        from re import _constants as c  # noqa: PLC0415
+
+        items = parser.parse(pattern)
+    except (ImportError, re.error):
+        return None
+    found, _ = _first(items, c)
+    return found
+
+
+def _first(items, c):
+    """(first characters or None, whether the sequence can match empty) of a parsed pattern."""
+    found: set[str] = set()
+    for op, av in items:
+        if op is c.LITERAL:
+            return frozenset(found | {chr(av)}), False
+        if op is c.IN:
+            chars = _charset(av, c)
+            return (None if chars is None else frozenset(found | chars)), False
+        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+            continue
+        if op in (c.SUBPATTERN, c.ATOMIC_GROUP, c.BRANCH, c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            if op is c.SUBPATTERN:
+                if av[1] or av[2]:
+                    return None, False  # flags inside the group
+                alternatives, optional = [av[3]], False
+            elif op is c.ATOMIC_GROUP:
+                alternatives, optional = [av], False
+            elif op is c.BRANCH:
+                alternatives, optional = av[1], False
+            else:
+                alternatives, optional = [av[2]], av[0] == 0
+            empty = optional
+            for alternative in alternatives:
+                chars, can_be_empty = _first(alternative, c)
+                if chars is None:
+                    return None, False
+                found |= chars
+                empty = empty or can_be_empty
+            if not empty:
+                return frozenset(found), False
+            continue
+        return None, False  # anything else (any character, a negated literal, a back reference)
+    return frozenset(found), True
+
+
+def _charset(av, c) -> set[str] | None:
+    chars: set[str] = set()
+    for op, value in av:
+        if op is c.LITERAL:
+            chars.add(chr(value))
+        elif op is c.RANGE:
+            chars.update(chr(code) for code in range(value[0], min(value[1], 127) + 1))
+        elif op is c.CATEGORY:
+            chars.update(ch for ch in map(chr, range(128)) if re.match(_category_pattern(value), ch))
+        else:
+            return None  # a negated set, or one that names non-ASCII characters only by category
+    return chars
+
+
+def _category_pattern(value) -> str:
+    """A regular expression for one of the parser's character categories (`\\d`, `\\s`, `\\w`)."""
+    return {"CATEGORY_DIGIT": r"\d", "CATEGORY_SPACE": r"\s", "CATEGORY_WORD": r"\w"}.get(str(value), r"[\s\S]")
 
 
 _GENERIC_AFTER = re.compile(r"\s*\(")
@@ -112,18 +204,22 @@ def token_kind_at(text: str, pos: int) -> str | None:
 def tokenize(text: str, strict: bool = True) -> list[Token]:
     """Tokens without layout or comments. A character no terminal matches raises ParseError, or is skipped when
     `strict` is off (decoders of text the reader already accepted must not fail on a stray character)."""
-    match_at = _master().match
+    by_first = _by_first_character()
+    full = _master()
+    new = tuple.__new__  # a NamedTuple's own __new__ is a Python function
     tokens: list[Token] = []
+    append = tokens.append
     depth = 0
     pos = 0
     end = len(text)
     while pos < end:
-        if text[pos] == '"' and (found := long_string(text, pos)) is not None and found[1] - pos > _LONG:
+        first = text[pos]
+        if first == '"' and (found := long_string(text, pos)) is not None and found[1] - pos > _LONG:
             kind, stop = found
-            tokens.append(Token(kind, text[pos:stop], pos, stop, depth))
+            append(new(Token, (kind, text[pos:stop], pos, stop, depth)))
             pos = stop
             continue
-        match = match_at(text, pos)
+        match = (by_first[ord(first)] if first < "\x80" else full).match(text, pos)
         if match is None:
             if not strict:
                 pos += 1
@@ -131,13 +227,16 @@ def tokenize(text: str, strict: bool = True) -> list[Token]:
             line = text.count("\n", 0, pos) + 1
             column = pos - (text.rfind("\n", 0, pos) + 1) + 1
             raise ParseError(f"unexpected character {text[pos]!r}", line, column)
-        kind = _kind(match)
+        kind = match.lastgroup
+        start = pos
         pos = match.end()
         if kind == "WS" or kind == "COMMENT":
             continue
-        if kind in CLOSERS:
+        if kind == "STRING":
+            kind = _kind(match)
+        elif kind in CLOSERS:
             depth -= 1
-        tokens.append(Token(kind, match.group(), match.start(), pos, depth))
+        append(new(Token, (kind, match.group(), start, pos, depth)))
         if kind in OPENERS:
             depth += 1
     return tokens
