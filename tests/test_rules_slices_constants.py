@@ -485,3 +485,41 @@ def test_generic_form_dynamic_slice_gets_the_constraint_and_the_clamp():
     assert "stablehlo.clamp %hf1, %arg1, %hf2" in new and "dense<12> : tensor<i64>" in new
     report = verify_texts(text, new, seeds=2, spmd=4, index_range=(-3, 20))
     assert report.ok, report.format()
+
+
+@pytest.mark.parametrize("partitioner", PARTITIONERS)
+def test_sharding_reaches_a_split_through_an_embedding_lookup(partitioner):
+    """`table[tokens]` takes whole rows: the features of a hidden-sharded table are the lookup's features."""
+
+    def lookup_and_split(table, tokens):
+        a, b = jnp.split(table[tokens], 2, axis=-1)
+        return a * b
+
+    text = lower(lookup_and_split, ((128, 64), F32), ((4, 16), jnp.int32), ins=(P(None, "model"), P()),
+                 partitioner=partitioner)
+    assert lines_of(text, "stablehlo.gather")
+    assert found(text) == errors_at(text, "stablehlo.slice", "HF006") != set()
+
+
+def test_gpt_oss_interleaved_gate_up_made_column_parallel_stays_silent():
+    """Real model code: transformers' gpt-oss MoE through torchax takes `gate_up[..., ::2]` and `[..., 1::2]` of an
+    expert's gathered `gate_up_proj` [E, H, 2I] (plus its gathered bias [E, 2I]). Column-parallel on 2I, weight and
+    bias, the interleave is shard-local (16 columns a shard, 8 whole strides), so HF006 stays silent although the
+    sliced dim is sharded."""
+    from hlo_fix.ir.scanner import read_module
+    from hlo_fix.sharding.analysis import ShardingAnalysis
+
+    path = Path(__file__).resolve().parents[1] / "fixtures" / "transformers" / "gpt_oss_torchax_shardy.mlir"
+    text = path.read_text(encoding="utf-8")
+    for replicated, column in (
+        ('%arg2: tensor<8x32x32xf32> {sdy.sharding = #sdy.sharding<@mesh, [{}, {}, {}]>}', '[{}, {}, {"model"}]'),
+        ('%arg3: tensor<8x32xf32> {sdy.sharding = #sdy.sharding<@mesh, [{}, {}]>}', '[{}, {"model"}]'),
+    ):
+        assert text.count(replicated) == 1
+        text = text.replace(replicated, replicated[: replicated.rindex("[")] + column + ">}")
+    module = read_module(text, "gpt_oss.mlir")
+    interleaves = [op for op in module.ops_named("stablehlo.slice") if ":2]" in op.text]
+    assert len(interleaves) == 2
+    sharding = ShardingAnalysis(module)
+    assert all(sharding.dim(op.operands[0], 1).axes == ("model",) for op in interleaves)
+    assert found(text) == set()

@@ -24,28 +24,34 @@ MANIFEST = json.loads((FIXTURES / "MANIFEST.json").read_text())["fixtures"]
 # HF008's hazard (an index carried through f32 by the module's own converts) is in the module as written, so the
 # reference computes it too: no divergence from the reference can show it.
 IN_THE_REFERENCE = {"flat_index_through_float_shardy.mlir"}
+# HF008's integer tables rounded by a bf16 embedding: random integer arguments are drawn as in-range indices,
+# small values that bf16 holds exactly, so the rounding cannot show (not modelled).
+NOT_SHOWN = {"position_table_lookup_shardy.mlir", "position_table_lookup_gspmd.mlir"}
 ROUTERS = ["router_gather_scatter_shardy_f32.mlir", "router_gather_scatter_gspmd_f32_debug.mlir"]
-ONEHOT = ["router_onehot_shardy_f32.mlir", "router_onehot_gspmd_f32.mlir"]
+def _variant_of_another(name: str) -> bool:
+    """bf16, debug and larger variants share their ops with a fixture already in the list."""
+    return "_bf16" in name or name.endswith("_debug.mlir") or "b128e256k8" in name
+
+
+def _sharded(name: str) -> bool:
+    text = (FIXTURES / name).read_text()
+    return "sdy.sharding" in text or "mhlo.sharding" in text
+
+
+# Every hazard-free fixture with shardings (shard_map ones included: their iotas are shard-local by design, and the
+# body runs per device in both evaluations).
 HAZARD_FREE_SHARDED = [
-    "argmax_top_k_expert_axis_shardy.mlir",
-    "take_along_axis_shardy.mlir",
-    "router_explicit_onehot_shardy_f32.mlir",
-    "torchxla_onehot_any_b32e64k6_spmd.mlir",
-    "torchxla_onehot_einsum_b32e64k6_spmd.mlir",
-    "torchxla_topk_b32e64k6_spmd.mlir",
-    # shard_map: the row iota is shard-local by design; the body runs per device in both evaluations.
-    "shard_map_row_iota_gather_shardy.mlir",
-    "shard_map_row_iota_gather_gspmd.mlir",
+    name
+    for name, entry in sorted(MANIFEST.items())
+    if not entry["expect"] and not _variant_of_another(name) and _sharded(name)
 ]
 # Every fixture with an error finding, one variant per family (f32 and bf16, debug or not, share their ops).
 WITH_ERRORS = [
     name
     for name, entry in sorted(MANIFEST.items())
     if any(e["severity"] == "error" for e in entry["expect"])
-    and name not in IN_THE_REFERENCE
-    and "_bf16" not in name
-    and not name.endswith("_debug.mlir")
-    and "b128e256k8" not in name
+    and name not in IN_THE_REFERENCE | NOT_SHOWN
+    and not _variant_of_another(name)
 ]
 
 
@@ -89,7 +95,7 @@ def test_router_source_line_is_the_scatter_in_the_model():
     assert ".at[rows, group_idx].set(1.0)" in model[50]
 
 
-@pytest.mark.parametrize("name", ONEHOT + HAZARD_FREE_SHARDED)
+@pytest.mark.parametrize("name", HAZARD_FREE_SHARDED)
 def test_hazard_free_fixtures_are_exact_on_every_shard(name):
     code, report = simulate(str(FIXTURES / name))
     assert code == 0, report

@@ -34,8 +34,8 @@ Modelled failures (each is hlo_fix/simulate/failures/<name>.py):
   top-k-local-index top_k over a split dim returns each winner's index within its own block
   scatter-own-copy  a scatter along a split dim writes each device's own updates into its own full copy,
                     which then keeps its own block (with local rows: blocks 1..n-1 are never written)
-  index-float       a multi-dim or computed flat gather/scatter index is flattened and rounded through
-                    --index-float (the seed: token*E+expert 2609 became 2610 in bf16)
+  index-float       a multi-dim gather/scatter index is flattened and rounded through
+                    --index-float (the seed: token*E+expert 2609 became 2610 in a bf16-class float)
 """
 
 

@@ -160,7 +160,9 @@ def _dot_general(op: "Op") -> Iterator[Link]:
 
 
 def _gather(op: "Op") -> Iterator[Link]:
-    """Result batch dims are the index's dims (less index_vector_dim); batching dims also tie to the operand."""
+    """Result batch dims are the index's dims (less index_vector_dim); batching dims also tie to the operand; an
+    offset dim that takes the whole operand dim (an embedding row's features, an expert's weight matrix) is that
+    operand dim, as in Shardy's gather rule."""
     operand, indices, result = op.operands[0], op.operands[1], op.results[0]
     numbers = gather_numbers(op)
     si, sres = tensor_shape(indices), tensor_shape(result)
@@ -174,6 +176,14 @@ def _gather(op: "Op") -> Iterator[Link]:
         yield indices, i_dim, result, r_dim
     for o_dim, i_dim in zip(numbers.get("operand_batching_dims", []), numbers.get("start_indices_batching_dims", [])):
         yield operand, o_dim, indices, i_dim
+    so, sizes = tensor_shape(operand), op.attributes.ints("slice_sizes")
+    if so is None or sizes is None or len(sizes) != len(so):
+        return
+    dropped = set(numbers.get("collapsed_slice_dims", [])) | set(numbers.get("operand_batching_dims", []))
+    windows = [d for d in range(len(so)) if d not in dropped]
+    for o_dim, r_dim in zip(windows, sorted(offset)):
+        if sizes[o_dim] == so[o_dim] == sres[r_dim]:
+            yield operand, o_dim, result, r_dim
 
 
 def _scatter(op: "Op") -> Iterator[Link]:

@@ -1,21 +1,17 @@
-"""index-float: a multi-dimensional (or computed flat) index is flattened and rounded through a float type.
+"""index-float: a multi-dimensional index is flattened and rounded through a float type.
 
 Evidence: the seed. The backend flattened the router's `[token, expert]` index to `token * E + expert` in a
 bf16-class float, and 2609 became 2610 (bf16 holds every integer only up to 256; f16 and TF32 up to 2048, f32 up
-to 2^24). Modelled for gathers and scatters whose index has several components (flattened over the indexed
-operand dims, rounded to nearest even, split back; the op then clamps or skips as it does), and for a one-component
-index computed with integer `multiply`/`add` (`x.reshape(-1)[row * E + idx]`), which is rounded as it stands.
-`--index-float f32` leaves positions as the only failure for any index below 2^24.
+to 2^24). Modelled for gathers and scatters whose index has several components: flattened over the indexed
+operand dims, rounded to nearest even, split back; the op then clamps or skips as it does. A one-component index
+kept in integers is not rounded (lint calls it hazard-free: `flat_index_in_integers_shardy`). `--index-float f32`
+leaves positions as the only failure for any index below 2^24.
 """
 
 from __future__ import annotations
 
 EXACT_INTEGERS = {"bf16": 256, "f16": 2048, "tf32": 2048, "f32": 1 << 24}
 INDEX_FLOATS = tuple(EXACT_INTEGERS)
-_PASS_THROUGH = frozenset({
-    "stablehlo.convert", "stablehlo.reshape", "stablehlo.broadcast_in_dim", "stablehlo.transpose",
-    "stablehlo.concatenate", "stablehlo.select", "stablehlo.clamp", "stablehlo.slice",
-})
 
 
 def round_through(values, index_float: str):
@@ -57,22 +53,6 @@ def index_layout(op):
     return indices, vector_dim, sizes
 
 
-def computed_flat(value, depth: int = 12) -> bool:
-    """Whether an index value comes from integer multiply/add (through converts, reshapes, broadcasts...)."""
-    pending, seen = [(value, 0)], set()
-    while pending:
-        current, steps = pending.pop()
-        owner = current.owner
-        if owner is None or current.is_block_argument or id(current) in seen or steps > depth:
-            continue
-        seen.add(id(current))
-        if owner.name in ("stablehlo.multiply", "stablehlo.add"):
-            return True
-        if owner.name in _PASS_THROUGH:
-            pending.extend((operand, steps + 1) for operand in owner.operands)
-    return False
-
-
 def rounded_indices(op, array, index_float: str):
     """The index array as a backend flattening it in `index_float` sees it (unchanged when nothing rounds)."""
     import numpy as np
@@ -105,7 +85,7 @@ def may_round(op, index_float: str) -> bool:
     if op.name not in ("stablehlo.gather", "stablehlo.scatter") or not op.results:
         return False
     try:
-        indices, vector_dim, sizes = index_layout(op)
+        _, _, sizes = index_layout(op)
     except (AttributeError, IndexError, TypeError):
         return False
     extent = 1
@@ -113,7 +93,7 @@ def may_round(op, index_float: str) -> bool:
         extent *= size
     if extent <= EXACT_INTEGERS[index_float]:
         return False
-    return len(sizes) > 1 or computed_flat(indices)
+    return len(sizes) > 1
 
 
 class IndexFloat:
