@@ -177,3 +177,16 @@ def device_outputs(text: str, inputs: list, *, shards: Sequence[tuple[str, int]]
             for value, held in zip(returned, results)
         ])
     return mesh.devices, found[0], found[1]
+
+
+def reference_outputs(text: str, inputs: list, *, entry: str = "main") -> list:
+    """The reference evaluation's outputs as global arrays: what the module as written computes, op by op (a test
+    compares them with the whole module compiled and run by XLA)."""
+    from hlo_fix.ir.scanner import read_module
+    from hlo_fix.simulate.evaluator import Evaluator
+    from hlo_fix.simulate.failures import ALL
+
+    module = read_module(text, "<input>")
+    placements, mesh, _ = _mesh(module, ())
+    evaluation = Evaluator(module, placements, mesh, ALL, localized=False, index_float=DEFAULT_INDEX_FLOAT)
+    return [held.view(0) for held in evaluation.run(module.functions[entry], inputs).results]
