@@ -76,14 +76,10 @@ class _Lexicon:
         self.second_op_reversed = re.compile(
             r"\.(?<=[A-Za-z_$]\.)[A-Za-z0-9_$]*+(?<=[A-Za-z_])[ \t](?=[^\s=,(\[{<])(?!seilppa(?:[^A-Za-z0-9_$.\-]|\Z))"
         )
-        # Default-dialect op names and strings (a generic op name) after a blank, looked for with `str.find`
-        # (`call` also finds `call_indirect`).
-        self.bare_op_searches = (' "',) + tuple(
-            " " + name for name in sorted(BARE_OP_NAMES) if not any(o != name and name.startswith(o) for o in BARE_OP_NAMES)
-        )
-        # A `%` that starts no value name (an error); a block without one needs no per-line count.
-        assert value.startswith("%")
-        self.bare_percent = re.compile(rf"%(?!{value[1:]})")
+        # Default-dialect op names and strings (a generic op name) after a blank (`call` also finds
+        # `call_indirect`); the token before the blank is looked at for each hit.
+        bare_names = "|".join(sorted(BARE_OP_NAMES))
+        self.blank_then_bare_op = re.compile(rf' (?:"|{bare_names})')
         # A second op with results is not looked for line by line: its op name follows `=`, and its results,
         # taken for uses of undefined values, make the reader read the module again with `second_results`
         # asked of every line (`read_module`).
@@ -179,16 +175,14 @@ def _signature_delta(signature: bytes) -> int:
 
 def _second_op_offsets(block: str) -> list[int]:
     """Offsets in `block` where a second op may start on a line (`_Lexicon.second_op_reversed`,
-    `bare_op_searches`), in order."""
+    `blank_then_bare_op`), in order."""
     lx = lexicon()
     size = len(block)
     found = [size - hit.end() for hit in lx.second_op_reversed.finditer(block[::-1])]
-    for word in lx.bare_op_searches:
-        at = block.find(word)
-        while at >= 0:
-            if at > 0 and block[at - 1] not in _NOT_AN_OP_END:
-                found.append(at)
-            at = block.find(word, at + 1)
+    for hit in lx.blank_then_bare_op.finditer(block):
+        at = hit.start()
+        if at > 0 and block[at - 1] not in _NOT_AN_OP_END:
+            found.append(at)
     found.sort()
     return found
 
@@ -222,9 +216,8 @@ def _blocks(text: str, flagged: set[int], chunk: int = 1 << 20):
             at = offset
             flagged.add(counted)
         lines = block.split("\n")
-        # Plain: no comment, nothing but ASCII, every `%` starts a value name; then no line of it needs the
-        # per-line checks for these.
-        plain = "//" not in block and block.isascii() and lexicon().bare_percent.search(block) is None
+        # Plain: no comment and nothing but ASCII; then no line of it needs the per-line checks for these.
+        plain = "//" not in block and block.isascii()
         yield lines, list(map(_signature_delta, byte_signatures(block))), plain
         line += len(lines)
         pos = end + 1
@@ -471,6 +464,7 @@ class _Reader:
         alias_match = lx.alias.match
         aliases = module._aliases
         scope = self.scope
+        scope_get = scope.get
         frames = self.frames
         forward = self.forward
         by_name = self.by_name
@@ -547,16 +541,21 @@ class _Reader:
                             if tail.find("%", head_end) >= 0:
                                 operands = op.operands
                                 uses = use_findall(tail, head_end)
-                                if not plain_block and len(uses) != tail.count("%", head_end):
+                                if len(uses) != tail.count("%", head_end):
                                     at = _bare_percent(line, head_end)
                                     raise self.error(unexpected_character(line, at), start + at)
-                                for use in uses:
-                                    value = scope.get(use)
-                                    if value is None:
-                                        self.use(op, use)
-                                        continue
-                                    value.users.append(op)
-                                    operands.append(value)
+                                values = list(map(scope_get, uses))
+                                if None in values:
+                                    for use, value in zip(uses, values):
+                                        if value is None:
+                                            self.use(op, use)
+                                        else:
+                                            value.users.append(op)
+                                            operands.append(value)
+                                else:
+                                    op.operands = values
+                                    for value in values:
+                                        value.users.append(op)
                             self.current = op  # its state stays implicit (`explicit`)
                             self.can_end = line[end - 1] not in _MAY_CONTINUE or _line_may_end(line, end)
                             if region_line is not None:
