@@ -12,6 +12,7 @@ from hlo_fix.simulate.api import device_outputs  # noqa: E402
 from hlo_fix.simulate.failures import (  # noqa: E402
     ArgmaxCombine,
     IndexFloat,
+    IntegerEmbedding,
     IotaConstant,
     LocalIota,
     NarrowingSlice,
@@ -217,3 +218,18 @@ def test_reference_evaluation_is_the_module_as_xla_runs_it(name):
     assert len(mine) == len(whole)
     for want, got in zip(whole, mine):
         assert want.dtype == got.dtype and np.array_equal(as_bits(want), as_bits(got))
+
+
+def test_integer_table_gather_comes_back_rounded_through_bf16():
+    text = """module @m {
+  func.func public @main(%arg0: tensor<4xi32>, %arg1: tensor<4x1xi32>) -> tensor<4xi32> {
+    %0 = "stablehlo.gather"(%arg0, %arg1) <{dimension_numbers = #stablehlo.gather<collapsed_slice_dims = [0], start_index_map = [0], index_vector_dim = 1>, indices_are_sorted = false, slice_sizes = array<i64: 1>}> : (tensor<4xi32>, tensor<4x1xi32>) -> tensor<4xi32>
+    return %0 : tensor<4xi32>
+  }
+}"""
+    table = np.array([1900, 2204, 255, 30000], dtype=np.int32)
+    index = np.array([[0], [1], [2], [3]], dtype=np.int32)
+    _, reference, localized = _run(text, [table, index], [IntegerEmbedding()])
+    assert reference[0][0].tolist() == [1900, 2204, 255, 30000]
+    # bf16 steps: 8 in [1024, 2048), 16 in [2048, 4096), 128 in [16384, 32768); ties to even.
+    assert localized[0][0].tolist() == [1904, 2208, 255, 29952]

@@ -34,6 +34,8 @@ Modelled failures (each is hlo_fix/simulate/failures/<name>.py):
   top-k-local-index top_k over a split dim returns each winner's index within its own block
   scatter-own-copy  a scatter along a split dim writes each device's own updates into its own full copy,
                     which then keeps its own block (with local rows: blocks 1..n-1 are never written)
+  integer-embedding a gather from an integer table comes back rounded through bf16 (an embedding's
+                    weights: 1900 became 1904, tt-metal#44735)
   index-float       a multi-dim gather/scatter index is flattened and rounded through
                     --index-float (the seed: token*E+expert 2609 became 2610 in a bf16-class float)
 """

@@ -67,7 +67,7 @@ def simulate_text(
     changed: dict[str, set] = {}
     index_only = index_only_values(module)
     for seed in range(seeds):
-        inputs = make_inputs(signature, seed, index_bounds=bounds)
+        inputs = widen_tables(make_inputs(signature, seed, index_bounds=bounds), entry_op, seed)
         reference = Evaluator(module, placements, mesh, failures, localized=False, index_float=index_float)
         localized = Evaluator(module, placements, mesh, failures, localized=True, index_float=index_float)
         want = reference.run(entry_op, inputs)
@@ -98,6 +98,27 @@ def simulate_text(
         seeds=seeds,
         notes=tuple(notes),
     )
+
+
+TABLE_RANGE = (0, 1 << 16)
+"""Integer arguments used only as gather tables hold values, not indices: drawn from this range, so that a table
+rounded through bf16 (integer-embedding) can show."""
+
+
+def widen_tables(inputs: list, entry_op, seed: int) -> list:
+    import numpy as np
+
+    arguments = entry_op.regions[0].arguments
+    out = list(inputs)
+    for number, (argument, array) in enumerate(zip(arguments, inputs)):
+        if not np.issubdtype(array.dtype, np.integer) or array.dtype.itemsize < 2 or not argument.users:
+            continue
+        if all(user.name == "stablehlo.gather" and user.operands[0] is argument
+               and all(v is not argument for v in user.operands[1:]) for user in argument.users):
+            high = min(TABLE_RANGE[1], int(np.iinfo(array.dtype).max) + 1)
+            rng = np.random.default_rng([seed, number, 1])
+            out[number] = rng.integers(TABLE_RANGE[0], high, size=array.shape).astype(array.dtype)
+    return out
 
 
 def _mesh(module, shards):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from hlo_fix.simulate.failures.argmax_combine import ArgmaxCombine
 from hlo_fix.simulate.failures.index_float import IndexFloat
+from hlo_fix.simulate.failures.integer_embedding import IntegerEmbedding
 from hlo_fix.simulate.failures.iota_constant import IotaConstant
 from hlo_fix.simulate.failures.local_iota import LocalIota
 from hlo_fix.simulate.failures.narrowing_slice import NarrowingSlice
@@ -16,9 +17,10 @@ from hlo_fix.simulate.failures.scatter_own_copy import ScatterOwnCopy
 from hlo_fix.simulate.failures.top_k_local_index import TopKLocalIndex
 
 ALL = (
-    LocalIota(), IotaConstant(), NarrowingSlice(), ArgmaxCombine(), TopKLocalIndex(), ScatterOwnCopy(), IndexFloat(),
+    LocalIota(), IotaConstant(), NarrowingSlice(), ArgmaxCombine(), TopKLocalIndex(), ScatterOwnCopy(),
+    IntegerEmbedding(), IndexFloat(),
 )
 NAMES = tuple(f.name for f in ALL)
 
-__all__ = ["ALL", "NAMES", "ArgmaxCombine", "IndexFloat", "IotaConstant", "LocalIota", "NarrowingSlice",
+__all__ = ["ALL", "NAMES", "ArgmaxCombine", "IndexFloat", "IntegerEmbedding", "IotaConstant", "LocalIota", "NarrowingSlice",
            "ScatterOwnCopy", "TopKLocalIndex"]

@@ -78,7 +78,11 @@ class ScatterOwnCopy:
             keep[where] = True
             if vector_dim < array.ndim:
                 keep = np.all(keep, axis=vector_dim, keepdims=True) & np.ones(array.shape, dtype=bool)
-            out = rounded_indices(op, array, sim.index_float) if may_round(op, sim.index_float) else array.copy()
+            out = array.copy()
+            if may_round(op, sim.index_float):  # the flattened index is rounded too (index-float)
+                out = rounded_indices(op, array, sim.index_float)
+                if not np.array_equal(out[keep], array[keep]):
+                    sim.evaluation.changed_by.setdefault("index-float", set()).add(id(op))
             out[~keep] = np.iinfo(array.dtype).max
             return out
 
