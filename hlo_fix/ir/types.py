@@ -206,14 +206,31 @@ def _type_text(value: "ValueView") -> str | None:
 
 
 def _argument_type_text(value: "ValueView") -> str | None:
-    """The type after `%name:` (function and block arguments) or the operand bound by `%name = %init` (while)."""
+    """The type after `%name:` (function and block arguments) or the operand bound by `%name = %init` (while).
+
+    A function's arguments are all read from one pass over its header, on the first one asked: an export's
+    `main` can take thousands of arguments on one megabyte-long line."""
     owner = value.owner
+    found = _argument_types(owner)
+    written = found.get(value.name)
+    if isinstance(written, str):
+        return written
+    if written is not None:  # `%name = %init`: the type of the operand it is bound to
+        init = next((v for v in owner.operands if v.name == written[0]), None)
+        return init.type_text if init is not None and init.type is not None else None
+    return None
+
+
+def _argument_types(owner: "OpView") -> dict[str, "str | tuple[str]"]:
+    """Each argument's first binding in the owner's header and block labels: its type text, or (init name,).
+    The other arguments of the owner get their type text filled in on the way."""
+    found: dict[str, str | tuple[str]] = {}
     texts = [owner.own_text]
     texts.extend(owner.module.text[a:b] for a, b in _label_spans(owner))
     for text in texts:
         tokens = tokenize(text, strict=False)
         for i, tok in enumerate(tokens[:-1]):
-            if tok.type != "VALUE_REF" or tok.value != value.name:
+            if tok.type != "VALUE_REF" or tok.value in found:
                 continue
             nxt = tokens[i + 1]
             if nxt.type == "COLON":
@@ -224,11 +241,15 @@ def _argument_type_text(value: "ValueView") -> str | None:
                     if tokens[k].type in ("LESSTHAN", "LPAR", "LSQB"):
                         k = matching_close(tokens, k)
                     k += 1
-                return text[tokens[j].start : tokens[k - 1].end] if k > j else None
-            if nxt.type == "EQUAL" and i + 2 < len(tokens) and tokens[i + 2].type == "VALUE_REF":
-                init = next((v for v in owner.operands if v.name == tokens[i + 2].value), None)
-                return init.type_text if init is not None and init.type is not None else None
-    return None
+                found[tok.value] = text[tokens[j].start : tokens[k - 1].end] if k > j else ""
+            elif nxt.type == "EQUAL" and i + 2 < len(tokens) and tokens[i + 2].type == "VALUE_REF":
+                found[tok.value] = (tokens[i + 2].value,)
+    for region in owner.regions:
+        for argument in region.arguments:
+            written = found.get(argument.name, "")
+            if argument.type_text is None and isinstance(written, str):
+                argument.type_text = written  # "" (no type) is what `value_type` records for one it cannot read
+    return found
 
 
 def _label_spans(op: "OpView") -> list[tuple[int, int]]:
