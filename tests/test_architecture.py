@@ -40,12 +40,6 @@ LINT_ENTRY_POINTS = ("hlo_fix.api", "hlo_fix.lint.checker", "hlo_fix.rules.regis
 )
 NUMERIC = ("jax", "jaxlib", "numpy")
 
-# Violations the restructuring of issue 9 is removing, listed so that no new one slips in meanwhile; an entry that
-# no longer occurs fails the test too, so the lists only shrink. Empty when the restructuring is done.
-KNOWN_UPWARD: set[tuple[str, str]] = set()
-KNOWN_CYCLES: list[set[str]] = [
-    {"hlo_fix.ir.model", "hlo_fix.ir.scanner"},  # model.alias_names -> scanner.alias_names_in (SPEED moves it)
-]
 
 
 def module_name(path: Path) -> str:
@@ -166,24 +160,17 @@ def test_every_module_is_in_a_layer():
 
 
 def test_no_import_cycles():
-    found = [set(c) for c in cycles(internal_edges())]
-    assert [sorted(c) for c in found if c not in KNOWN_CYCLES] == []
-    assert [sorted(c) for c in KNOWN_CYCLES if c not in found] == [], "fixed: remove it from KNOWN_CYCLES"
+    assert cycles(internal_edges()) == []
 
 
 def test_imports_point_down():
-    upward = {
-        (source, target)
-        for source, targets in internal_edges().items()
-        for target in targets
-        if layer_of(source) is not None and layer_of(target) is not None and layer_of(target) > layer_of(source)
-    }
-    described = [
+    upward = [
         f"{source} ({LAYERS[layer_of(source)][0]}) imports {target} ({LAYERS[layer_of(target)][0]})"
-        for source, target in sorted(upward - KNOWN_UPWARD)
+        for source, targets in sorted(internal_edges().items())
+        for target in sorted(targets)
+        if layer_of(source) is not None and layer_of(target) is not None and layer_of(target) > layer_of(source)
     ]
-    assert described == []
-    assert sorted(KNOWN_UPWARD - upward) == [], "fixed: remove it from KNOWN_UPWARD"
+    assert upward == []
 
 
 def test_only_the_cli_imports_click():

@@ -257,7 +257,7 @@ class Module:
         """The defined alias names, without indexing their values."""
         if not self.alias_blocks:
             return set(self._aliases)
-        from hlo_fix.ir.scanner import alias_names_in
+        from hlo_fix.ir.aliases import alias_names_in
 
         names = set(self._aliases)
         for start, end in self.alias_blocks:
