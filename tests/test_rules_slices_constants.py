@@ -523,3 +523,25 @@ def test_gpt_oss_interleaved_gate_up_made_column_parallel_stays_silent():
     sharding = ShardingAnalysis(module)
     assert all(sharding.dim(op.operands[0], 1).axes == ("model",) for op in interleaves)
     assert found(text) == set()
+
+
+@pytest.mark.parametrize("partitioner", PARTITIONERS)
+def test_kv_cache_write_into_a_sequence_sharded_cache_is_an_error_and_its_fix_verifies(partitioner):
+    """`lax.dynamic_update_slice` of 4 new positions into a [2, 64, 8] cache whose sequence is sharded (context
+    parallel): the runtime start is a global position (openxla/xla#49118 is XLA's own per-shard clamp of it)."""
+    fn = lambda cache, new, pos: jax.lax.dynamic_update_slice_in_dim(cache, new, pos, axis=1)  # noqa: E731
+    args = ((2, 64, 8), F32), ((2, 4, 8), F32), ((), jnp.int32)
+    text = lower(fn, *args, ins=(P(None, "batch", None), P(), P()), outs=P(None, "batch", None),
+                 partitioner=partitioner)
+    assert found(text) == errors_at(text, "stablehlo.dynamic_update_slice", "HF006") != set()
+    assert "dynamic_update_slice writes 4 of the 64 elements of dim 1" in findings(text)[0].message
+    new = fixed_and_verified(text)
+    assert "stablehlo.clamp" in new
+    report = verify_texts(text, new, seeds=2, spmd=8, index_range=(58, 80), edges=False)
+    assert report.ok, report.format()
+
+
+def test_cache_write_along_an_unsharded_dim_is_silent():
+    fn = lambda cache, new, pos: jax.lax.dynamic_update_slice_in_dim(cache, new, pos, axis=1)  # noqa: E731
+    args = ((8, 64, 4), F32), ((8, 1, 4), F32), ((), jnp.int32)
+    assert found(lower(fn, *args, ins=(P("batch", None, None), P("batch", None, None), P()))) == set()

@@ -57,8 +57,8 @@ HF002, HF003 or HF004 whose indexed extent exceeds {INEXACT_INDEX_LIMIT} (bf16, 
 is the product of the operand dimensions named by start_index_map (gather) or scatter_dims_to_operand_dims (scatter), \
 because backends flatten a multi-dimensional index (a row-iota gather from 64x160 reaches 10239). An extent of exactly \
 {INEXACT_INDEX_LIMIT} (largest index 255) expects no HF005, and gathers that HF002-HF004 do not flag (take_along_axis, \
-shard_map bodies) get no HF005 entry. HF006 is "error" at each slice or dynamic_slice that narrows a sharded \
-dimension (all but a start < stride interleave that leaves every shard a whole number of strides), and HF009 "error" \
+shard_map bodies) get no HF005 entry. HF006 is "error" at each slice, dynamic_slice or dynamic_update_slice that \
+narrows a sharded dimension (all but a start < stride interleave that leaves every shard a whole number of strides), and HF009 "error" \
 at each non-splat constant whose blocks along a sharded dimension differ (not periodic); neither is reported in a \
 module without sharding or inside a manual computation. HF007 is "error" at each argmax/argmin reduce, top_k or \
 iota-carrying sort whose reduced or sorted dimension is sharded (never without sharding, nor inside a manual \

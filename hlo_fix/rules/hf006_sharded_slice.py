@@ -13,15 +13,16 @@ from hlo_fix.rules.shard_words import shards_of
 
 class ShardedSlice(Rule):
     """## What it does
-    Flags a `stablehlo.slice` or `stablehlo.dynamic_slice` that narrows a dimension sharded over the device mesh:
-    a slice with start != 0, limit != size or stride != 1 along it, a dynamic_slice that keeps less than all of
-    it. The commonest source is `jnp.split` / `torch.chunk` of a fused column-parallel projection: `x @ W` with
-    `W` sharded `P(None, "model")` puts the sharded output features on the dot_general's result, and the chunks
+    Flags a `stablehlo.slice`, `stablehlo.dynamic_slice` or `stablehlo.dynamic_update_slice` that narrows a
+    dimension sharded over the device mesh: a slice with start != 0, limit != size or stride != 1 along it, a
+    dynamic_slice that keeps (a dynamic_update_slice that writes) less than all of it. The commonest source is
+    `jnp.split` / `torch.chunk` of a fused column-parallel projection: `x @ W` with `W` sharded
+    `P(None, "model")` puts the sharded output features on the dot_general's result, and the chunks
     (`[Q | K | V]`, `[gate | up]`, adaLN's 6 or 12 modulation vectors) cut across the shards. Shardings are found
     by propagating the module's declarations through dot_general's batch and free dims, elementwise ops,
-    reshapes and the rest (docs/sharding.md). Silent on slices along unsharded dims, on a stride-k interleave
-    (`x[..., ::2]`, `x[..., 1::2]`) whose shards each hold a whole number of strides (shard-local), and inside
-    manual computations (shard_map).
+    reshapes, whole-row gathers and the rest (docs/sharding.md). Silent on slices along unsharded dims, on a
+    stride-k interleave (`x[..., ::2]`, `x[..., 1::2]`) whose shards each hold a whole number of strides
+    (shard-local), and inside manual computations (shard_map).
 
     ## Why is this bad?
     A slice's bounds are global positions. A backend that localizes the op by rewriting its bounds per shard
@@ -32,8 +33,9 @@ class ShardedSlice(Rule):
     (tt-xla#5314), OmniGen's fused `gate_up_proj` split 0.0096 (tt-xla#5490); both were worked around by
     resharding the model. A dynamic_slice has the same problem with its sizes and its runtime start: tt-mlir PR
     #9274 (open) leaves `sizes` global when it localizes the result, and XLA's own SPMD partitioner clamps a
-    partitioned dynamic_slice's start per shard instead of globally (openxla/xla#49122, open; the
-    dynamic_update_slice analogue is openxla/xla#49118).
+    partitioned dynamic_slice's start per shard instead of globally (openxla/xla#49122, open), and drops a
+    dynamic_update_slice whose start needs clamping (openxla/xla#49118, open): a KV-cache write into a
+    sequence-sharded cache is that op.
 
     ## Example
     ```mlir
@@ -50,14 +52,14 @@ class ShardedSlice(Rule):
     `x @ W_k`, ... each column-parallel), so no slice crosses a shard and no collective is needed. That split
     belongs in the model: inside the module it would slice the sharded weight instead, the same hazard.
 
-    A dynamic_slice also gets its start clamped into `[0, size - kept]` explicitly, as dynamic_slice clamps it
-    anyway: with the start already in range, XLA's partitioner has nothing to clamp per shard. Measured on XLA
+    A dynamic_slice or dynamic_update_slice also gets its start clamped into `[0, size - window]` explicitly, as
+    the op clamps it anyway: with the start already in range, XLA's partitioner has nothing to clamp per shard. Measured on XLA
     CPU over 8 devices: a 16-row window with start 60 out of a `[64, 32]` buffer whose result stays
     batch-sharded comes out as rows 60-63 four times partitioned (rows 48-63 on one device), with or without
     the replicate constraints; with the clamp it is rows 48-63 partitioned too.
 
     ## Fix safety
-    Safe: `hlo-fix fix` inserts the constraint (and, for a dynamic_slice, the clamp) before the op and points
+    Safe: `hlo-fix fix` inserts the constraint (and, for the dynamic ops, the clamp) before the op and points
     the op at it. A sharding constraint changes where a value lives, not what it is, and the clamp is the one
     dynamic_slice applies itself. Verified bit for bit on XLA CPU, on one device and partitioned over 8.
     """
@@ -65,7 +67,7 @@ class ShardedSlice(Rule):
     code = "HF006"
     name = "sharded-slice"
     severity = "error"
-    summary = "slice or dynamic_slice that narrows a dimension sharded across devices"
+    summary = "slice, dynamic_slice or dynamic_update_slice that narrows a dimension sharded across devices"
     fix_applicability = "safe"
     fix = ReplicateNarrowedDims()
 
@@ -79,6 +81,6 @@ def message(hazard: SlicedShard) -> str:
     start = "its start is a global offset, and " if narrowing.start is None else ""
     return (
         f"{label} {narrowing.describe()}, which is {shards_of(dim, narrowing.size)}: {start}a backend that "
-        f"localizes it per shard reads the wrong elements on every shard; replicate dim {narrowing.dim} before "
-        f"the {label}"
+        f"localizes it per shard {'writes' if narrowing.writes else 'reads'} the wrong elements on every shard; "
+        f"replicate dim {narrowing.dim} before the {label}"
     )

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from hlo_fix.ir.tokens import tokenize
 from hlo_fix.rule_api.pattern import RewritePattern
-from hlo_fix.rules.narrowing import narrowings, sliced_shards
+from hlo_fix.rules.narrowing import DYNAMIC_STARTS, narrowings, sliced_shards
 from hlo_fix.sharding.analysis import analysis
 
 if TYPE_CHECKING:
@@ -64,15 +64,18 @@ class ReplicateNarrowedDims(RewritePattern):
             rewriter.use(value)
         emitter = rewriter.emitter(op)
         renamed = {0: _constraint(emitter, rewriter.use(operand), match)}
-        if op.name == "stablehlo.dynamic_slice":
-            # dynamic_slice clamps its start into [0, size - kept]; doing it explicitly changes nothing on one
-            # device and keeps XLA's partitioner from clamping per shard (openxla/xla#49122).
-            source, result = operand.type.shape, op.results[0].type.shape
+        first = DYNAMIC_STARTS.get(op.name)
+        if first is not None:
+            # dynamic_slice and dynamic_update_slice clamp their start into [0, size - window]; doing it explicitly
+            # changes nothing on one device and keeps XLA's partitioner from clamping per shard (openxla/xla#49122,
+            # #49118).
+            source = operand.type.shape
+            window = (op.operands[1] if first == 2 else op.results[0]).type.shape
             for dim in match.dims:
-                start = rewriter.use(op.operands[1 + dim])
+                start = rewriter.use(op.operands[first + dim])
                 low = emitter.constant("0", start.element_type)
-                high = emitter.constant(str(source[dim] - result[dim]), start.element_type)
-                renamed[1 + dim] = emitter.clamp(low, start, high)
+                high = emitter.constant(str(source[dim] - window[dim]), start.element_type)
+                renamed[first + dim] = emitter.clamp(low, start, high)
         text = op.text
         positions = _operand_positions(op)
         for index in sorted(renamed, reverse=True):

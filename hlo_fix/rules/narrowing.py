@@ -1,8 +1,8 @@
-"""Which dims a `slice` or `dynamic_slice` narrows, and which of those are sharded: what HF006 reports and what its
-fix replicates.
+"""Which dims a `slice`, `dynamic_slice` or `dynamic_update_slice` narrows, and which of those are sharded: what
+HF006 reports and what its fix replicates.
 
-A dim is narrowed when the op keeps less than all of it in order: a slice with start != 0, limit != size or stride
-!= 1, a dynamic_slice whose size is smaller than the dim. Backends localize such an op per shard by rewriting its
+A dim is narrowed when the op keeps (or writes) less than all of it in order: a slice with start != 0, limit != size
+or stride != 1, a dynamic_slice whose size or a dynamic_update_slice whose update is smaller than the dim. Backends localize such an op per shard by rewriting its
 bounds (tt-mlir scaled start and limit by the shard count), which is only right when the op keeps the whole dim or
 takes every stride-th element from the start of each shard. That interleave (`x[..., ::2]`, `x[..., 1::2]`, as
 RoPE's pair split is written) is shard-local when every shard holds a whole number of strides, and is not reported.
@@ -21,7 +21,9 @@ from hlo_fix.sharding.spec import DimSharding
 if TYPE_CHECKING:
     from hlo_fix.ir.model import Op
 
-SLICE_OPS = ("stablehlo.slice", "stablehlo.dynamic_slice")
+SLICE_OPS = ("stablehlo.slice", "stablehlo.dynamic_slice", "stablehlo.dynamic_update_slice")
+# Where each op's start indices begin among its operands (after the operand, and the update).
+DYNAMIC_STARTS = {"stablehlo.dynamic_slice": 1, "stablehlo.dynamic_update_slice": 2}
 
 
 @dataclass(frozen=True)
@@ -31,9 +33,10 @@ class Narrowing:
     dim: int
     size: int
     kept: int
-    start: int | None = None  # None: a dynamic_slice, whose start is a runtime value
+    start: int | None = None  # None: a dynamic op, whose start is a runtime value
     limit: int | None = None
     stride: int = 1
+    writes: bool = False  # a dynamic_update_slice's window
 
     def shard_local(self, ways: int) -> bool:
         """Every shard keeps its own elements at the same local positions: a start < stride interleave over the
@@ -44,7 +47,7 @@ class Narrowing:
 
     def describe(self) -> str:
         if self.start is None:
-            return f"keeps {self.kept} of the {self.size} elements of dim {self.dim}"
+            return f"{'writes' if self.writes else 'keeps'} {self.kept} of the {self.size} elements of dim {self.dim}"
         step = f":{self.stride}" if self.stride != 1 else ""
         return f"keeps [{self.start}:{self.limit}{step}] of dim {self.dim} (size {self.size})"
 
@@ -90,13 +93,18 @@ def narrowings(op: "Op") -> list[Narrowing]:
     """The dims the op narrows, from its operand and result types (and a slice's bounds)."""
     if op.name not in SLICE_OPS or not op.operands or len(op.results) != 1:
         return []
-    source, result = op.operands[0].type, op.results[0].type
+    writes = op.name == "stablehlo.dynamic_update_slice"
+    if writes and len(op.operands) < 2:
+        return []
+    source, result = op.operands[0].type, (op.operands[1] if writes else op.results[0]).type
     if source is None or result is None or not source.is_static or not result.is_static:
         return []
     if source.rank != result.rank:
         return []
-    if op.name == "stablehlo.dynamic_slice":
-        return [Narrowing(d, n, k) for d, (n, k) in enumerate(zip(source.shape, result.shape)) if k < n]
+    if op.name in DYNAMIC_STARTS:
+        return [
+            Narrowing(d, n, k, writes=writes) for d, (n, k) in enumerate(zip(source.shape, result.shape)) if k < n
+        ]
     bounds = slice_bounds(op)
     if bounds is None or len(bounds) != source.rank:
         return []
@@ -108,7 +116,8 @@ def narrowings(op: "Op") -> list[Narrowing]:
 
 
 def sliced_shards(ctx) -> list[SlicedShard]:
-    """Every slice and dynamic_slice outside manual computations that narrows a sharded dim, once per lint run."""
+    """Every slice, dynamic_slice and dynamic_update_slice outside manual computations that narrows a sharded dim,
+    once per lint run."""
     return ctx.cached("sliced-shards", lambda: _find(ctx))
 
 
