@@ -68,7 +68,8 @@ def lower_explicit(fn, *args, partitioner="shardy") -> str:
     """JAX's current way: arguments carrying their shardings over an explicit-axes mesh ((shape, dtype, spec))."""
     with _partitioner(partitioner), jax.sharding.use_abstract_mesh(EXPLICIT_MESH):
         shapes = [
-            jax.ShapeDtypeStruct(shape, dtype, sharding=NamedSharding(EXPLICIT_MESH, spec)) for shape, dtype, spec in args
+            jax.ShapeDtypeStruct(shape, dtype, sharding=NamedSharding(EXPLICIT_MESH, spec))
+            for shape, dtype, spec in args
         ]
         return jax.jit(fn).trace(*shapes).lower(lowering_platforms=("cpu",)).as_text()
 
@@ -286,8 +287,10 @@ def add_positions(table):
 @pytest.mark.parametrize("partitioner", PARTITIONERS)
 @pytest.mark.parametrize(
     "table",
-    [np.arange(64, dtype=np.int32), np.arange(256, dtype=np.int32)[::-1].copy(), np.linspace(0, 1, 64, dtype=np.float32),
-     np.arange(32, dtype=np.int32) % 5],
+    [
+        np.arange(64, dtype=np.int32), np.arange(256, dtype=np.int32)[::-1].copy(),
+        np.linspace(0, 1, 64, dtype=np.float32), np.arange(32, dtype=np.int32) % 5,
+    ],
     ids=["arange", "reversed-hex", "float", "mod5"],
 )
 def test_non_periodic_position_table_along_the_sharded_sequence_is_an_error(table, partitioner):
@@ -318,7 +321,8 @@ def test_rope_table_with_i64_positions_and_a_mask_table_are_errors():
     assert len(lines_of(text, "stablehlo.constant")) >= 2
     rows = {f.row for f in findings(text) if f.code == "HF009"}
     assert len(rows) == 2
-    assert {"tensor<16x8xf32>", "tensor<16x8xi1>"} <= {m for f in findings(text) for m in re.findall(r"tensor<\w+>", f.message)}
+    types = {m for f in findings(text) for m in re.findall(r"tensor<\w+>", f.message)}
+    assert {"tensor<16x8xf32>", "tensor<16x8xi1>"} <= types
 
 
 HAZARD_FREE_CONSTANTS = {

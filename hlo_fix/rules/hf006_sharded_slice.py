@@ -39,7 +39,8 @@ class ShardedSlice(Rule):
 
     ## Example
     ```mlir
-    %0 = stablehlo.dot_general %x, %w, contracting_dims = [1] x [0] : (tensor<8x32xf32>, tensor<32x96xf32>) -> tensor<8x96xf32>
+    %0 = stablehlo.dot_general %x, %w, contracting_dims = [1] x [0]
+           : (tensor<8x32xf32>, tensor<32x96xf32>) -> tensor<8x96xf32>
     %1 = stablehlo.slice %0 [0:8, 32:64] : (tensor<8x96xf32>) -> tensor<8x32xf32>  // %w is sharded [{}, {"model"}]
     ```
 
@@ -52,11 +53,11 @@ class ShardedSlice(Rule):
     `x @ W_k`, ... each column-parallel), so no slice crosses a shard and no collective is needed. That split
     belongs in the model: inside the module it would slice the sharded weight instead, the same hazard.
 
-    A dynamic_slice or dynamic_update_slice also gets its start clamped into `[0, size - window]` explicitly, as
-    the op clamps it anyway: with the start already in range, XLA's partitioner has nothing to clamp per shard. Measured on XLA
-    CPU over 8 devices: a 16-row window with start 60 out of a `[64, 32]` buffer whose result stays
-    batch-sharded comes out as rows 60-63 four times partitioned (rows 48-63 on one device), with or without
-    the replicate constraints; with the clamp it is rows 48-63 partitioned too.
+    A dynamic_slice or dynamic_update_slice also gets its start clamped into `[0, size - window]` explicitly,
+    as the op clamps it anyway: with the start already in range, XLA's partitioner has nothing to clamp per
+    shard. Measured on XLA CPU over 8 devices: a 16-row window with start 60 out of a `[64, 32]` buffer whose
+    result stays batch-sharded comes out as rows 60-63 four times partitioned (rows 48-63 on one device), with
+    or without the replicate constraints; with the clamp it is rows 48-63 partitioned too.
 
     ## Fix safety
     Safe: `hlo-fix fix` inserts the constraint (and, for the dynamic ops, the clamp) before the op and points

@@ -2,10 +2,11 @@
 HF006 reports and what its fix replicates.
 
 A dim is narrowed when the op keeps (or writes) less than all of it in order: a slice with start != 0, limit != size
-or stride != 1, a dynamic_slice whose size or a dynamic_update_slice whose update is smaller than the dim. Backends localize such an op per shard by rewriting its
-bounds (tt-mlir scaled start and limit by the shard count), which is only right when the op keeps the whole dim or
-takes every stride-th element from the start of each shard. That interleave (`x[..., ::2]`, `x[..., 1::2]`, as
-RoPE's pair split is written) is shard-local when every shard holds a whole number of strides, and is not reported.
+or stride != 1, a dynamic_slice whose size or a dynamic_update_slice whose update is smaller than the dim. Backends
+localize such an op per shard by rewriting its bounds (tt-mlir scaled start and limit by the shard count), which is
+only right when the op keeps the whole dim or takes every stride-th element from the start of each shard. That
+interleave (`x[..., ::2]`, `x[..., 1::2]`, as RoPE's pair split is written) is shard-local when every shard holds a
+whole number of strides, and is not reported.
 """
 
 from __future__ import annotations
