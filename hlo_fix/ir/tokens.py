@@ -203,7 +203,32 @@ def token_kind_at(text: str, pos: int) -> str | None:
 
 def tokenize(text: str, strict: bool = True) -> list[Token]:
     """Tokens without layout or comments. A character no terminal matches raises ParseError, or is skipped when
-    `strict` is off (decoders of text the reader already accepted must not fail on a stray character)."""
+    `strict` is off (decoders of text the reader already accepted must not fail on a stray character).
+
+    The last few long texts are remembered: a function header with thousands of arguments (0.8 MB in a
+    realistic export) is asked for by several decoders, and tokenizing it costs half a second. The list is
+    shared by callers, who must not change it."""
+    if len(text) < _LONG_TEXT:
+        return _tokenize(text, strict)
+    for i, (known, known_strict, tokens) in enumerate(_RECENT):
+        if known_strict == strict and known == text:
+            if i:
+                _RECENT.insert(0, _RECENT.pop(i))
+            return tokens
+    tokens = _tokenize(text, strict)
+    _RECENT.insert(0, (text, strict, tokens))
+    del _RECENT[_RECENT_TEXTS:]
+    return tokens
+
+
+# Texts at least this long are remembered, the last `_RECENT_TEXTS` of them (a bounded cost: a few texts and
+# their tokens, never a 100 MB constant's, which is one token).
+_LONG_TEXT = 1 << 16
+_RECENT_TEXTS = 2
+_RECENT: list[tuple[str, bool, list[Token]]] = []
+
+
+def _tokenize(text: str, strict: bool) -> list[Token]:
     by_first = _by_first_character()
     full = _master()
     new = tuple.__new__  # a NamedTuple's own __new__ is a Python function
