@@ -102,9 +102,9 @@ class Settings:
         if selected is None:
             best = best_match(code, self.select + self.extend_select)
             selected = self._selected[code] = best >= 0 and best_match(code, self.ignore) < best
-        if not selected:
-            return False
-        return filename is None or not self.ignored_in_file(code, filename)
+        if not selected or filename is None or not self.per_file_ignores:
+            return selected
+        return not self.ignored_in_file(code, filename)
 
     @functools.cached_property
     def _selected(self) -> dict[str, bool]:
