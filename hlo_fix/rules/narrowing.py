@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from hlo_fix.ir.memo import memoized
+from hlo_fix.ir.opkey import op_key
 from hlo_fix.ir.tokens import matching_close, tokenize
 from hlo_fix.rules.context_checks import in_manual_computation
 from hlo_fix.sharding.analysis import analysis
@@ -63,15 +65,19 @@ class SlicedShard:
     dims: tuple[int, ...]
 
 
-def slice_bounds(op: "Op") -> list[tuple[int, int, int]] | None:
-    """(start, limit, stride) per dim of a `stablehlo.slice`: the pretty `[0:8, 32:64:2]` or the generic
-    `start_indices = array<i64: ...>` properties; None when neither can be read."""
+def slice_bounds(op: "Op") -> tuple[tuple[int, int, int], ...] | None:
+    """(start, limit, stride) per dim of a `stablehlo.slice`: the generic `start_indices = array<i64: ...>`
+    properties or the pretty `[0:8, 32:64:2]` (decoded once per distinct op text); None when neither reads."""
     attributes = op.attributes
     starts, limits = attributes.ints("start_indices"), attributes.ints("limit_indices")
     if starts is not None and limits is not None:
         strides = attributes.ints("strides") or [1] * len(starts)
-        return list(zip(starts, limits, strides)) if len(starts) == len(limits) == len(strides) else None
-    tokens = tokenize(op.own_text, strict=False)
+        return tuple(zip(starts, limits, strides)) if len(starts) == len(limits) == len(strides) else None
+    return _pretty_bounds(op_key(op))
+
+
+def _decode_pretty_bounds(text: str) -> tuple[tuple[int, int, int], ...] | None:
+    tokens = tokenize(text, strict=False)
     opening = next((i for i, t in enumerate(tokens) if t.type == "LSQB"), None)
     if opening is None:
         return None
@@ -82,36 +88,53 @@ def slice_bounds(op: "Op") -> list[tuple[int, int, int]] | None:
             numbers.append(int(tok.value))
         elif tok.type in ("COMMA", "RSQB"):
             if len(numbers) not in (2, 3):
-                return None if numbers or tok.type == "COMMA" else bounds
+                return None if numbers or tok.type == "COMMA" else tuple(bounds)
             bounds.append((numbers[0], numbers[1], numbers[2] if len(numbers) == 3 else 1))
             numbers = []
         elif tok.type not in ("COLON", "WS"):
             return None
-    return bounds
+    return tuple(bounds)
+
+
+_pretty_bounds = memoized(_decode_pretty_bounds)
+
+
+def _windows(op: "Op"):
+    """(operand type, window type) of a slicing op with static shapes of one rank: the result, or the update of a
+    dynamic_update_slice; None otherwise."""
+    if op.name not in SLICE_OPS or not op.operands or len(op.results) != 1:
+        return None
+    writes = op.name == "stablehlo.dynamic_update_slice"
+    if writes and len(op.operands) < 2:
+        return None
+    source, window = op.operands[0].type, (op.operands[1] if writes else op.results[0]).type
+    if source is None or window is None or not source.is_static or not window.is_static:
+        return None
+    return (source, window) if source.rank == window.rank else None
+
+
+def narrowed_dims(op: "Op") -> list[int]:
+    """The dims the op narrows, from its types alone: a slice keeps all of a dim only with start 0, limit = size
+    and stride 1, so exactly where its result is as large as its operand."""
+    types = _windows(op)
+    return [] if types is None else [d for d, (n, k) in enumerate(zip(*(t.shape for t in types))) if k < n]
 
 
 def narrowings(op: "Op") -> list[Narrowing]:
-    """The dims the op narrows, from its operand and result types (and a slice's bounds)."""
-    if op.name not in SLICE_OPS or not op.operands or len(op.results) != 1:
+    """The dims the op narrows, with a static slice's bounds."""
+    types = _windows(op)
+    if types is None:
         return []
-    writes = op.name == "stablehlo.dynamic_update_slice"
-    if writes and len(op.operands) < 2:
-        return []
-    source, result = op.operands[0].type, (op.operands[1] if writes else op.results[0]).type
-    if source is None or result is None or not source.is_static or not result.is_static:
-        return []
-    if source.rank != result.rank:
-        return []
+    source, window = types
     if op.name in DYNAMIC_STARTS:
-        return [
-            Narrowing(d, n, k, writes=writes) for d, (n, k) in enumerate(zip(source.shape, result.shape)) if k < n
-        ]
+        writes = op.name == "stablehlo.dynamic_update_slice"
+        return [Narrowing(d, source.shape[d], window.shape[d], writes=writes) for d in narrowed_dims(op)]
     bounds = slice_bounds(op)
     if bounds is None or len(bounds) != source.rank:
         return []
     return [
         Narrowing(d, n, k, start, limit, stride)
-        for d, ((start, limit, stride), n, k) in enumerate(zip(bounds, source.shape, result.shape))
+        for d, ((start, limit, stride), n, k) in enumerate(zip(bounds, source.shape, window.shape))
         if (start, limit, stride) != (0, n, 1)
     ]
 
@@ -128,11 +151,11 @@ def _find(ctx) -> list[SlicedShard]:
         return []
     found = []
     for op in ctx.module.ops_named(*SLICE_OPS):
-        hits = []
-        for narrowing in narrowings(op):
-            dim = sharding.dim(op.operands[0], narrowing.dim)
-            if dim.sharded and not narrowing.shard_local(dim.ways):
-                hits.append((narrowing, dim))
+        sharded = {d: dim for d in narrowed_dims(op) if (dim := sharding.dim(op.operands[0], d)).sharded}
+        if not sharded:
+            continue  # the bounds are read only for the few ops that narrow a sharded dim
+        hits = [(n, sharded[n.dim]) for n in narrowings(op) if n.dim in sharded]
+        hits = [(n, dim) for n, dim in hits if not n.shard_local(dim.ways)]
         if hits and not in_manual_computation(op, sharding):
             found.append(SlicedShard(op, hits[0][0], hits[0][1], tuple(n.dim for n, _ in hits)))
     return found
