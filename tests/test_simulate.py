@@ -233,3 +233,17 @@ def test_integer_table_gather_comes_back_rounded_through_bf16():
     assert reference[0][0].tolist() == [1900, 2204, 255, 30000]
     # bf16 steps: 8 in [1024, 2048), 16 in [2048, 4096), 128 in [16384, 32768); ties to even.
     assert localized[0][0].tolist() == [1904, 2208, 255, 29952]
+
+
+def test_dynamic_update_slice_writes_into_every_devices_block():
+    text = MESH + f"""  func.func public @main(%arg0: tensor<8xf32> {SPLIT}, %arg1: tensor<1xf32>, %arg2: tensor<i32>) -> (tensor<8xf32> {SPLIT}) {{
+    %0 = stablehlo.dynamic_update_slice %arg0, %arg1, %arg2 : (tensor<8xf32>, tensor<1xf32>, tensor<i32>) -> tensor<8xf32>
+    return %0 : tensor<8xf32>
+  }}
+}}"""
+    cache = np.arange(8, dtype=np.float32)
+    token = np.array([99], dtype=np.float32)
+    _, reference, localized = _run(text, [cache, token, np.int32(5)], [NarrowingSlice()])
+    assert [r.tolist() for r in reference[0]] == [[0, 1], [2, 3], [4, 99], [6, 7]]
+    # Start 5 clamped into each 2-row block is local row 1: every device writes the token there.
+    assert [r.tolist() for r in localized[0]] == [[0, 99], [2, 99], [4, 99], [6, 99]]

@@ -86,7 +86,8 @@ def test_plot_html_is_a_self_contained_svg_bar_chart(tmp_path):
     result = invoke("--plot", str(page), SMALL_HAZARD)
     assert result.exit_code == 1
     html = page.read_text()
-    assert "<svg" in html and html.count("<rect") >= 4 and "<script" not in html and "http://www.w3.org/2000/svg" in html
+    assert "<svg" in html and html.count("<rect") >= 4 and "<script" not in html
+    assert "http://www.w3.org/2000/svg" in html
     assert "batch=1" in html
 
 

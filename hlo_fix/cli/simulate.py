@@ -28,8 +28,8 @@ then FIXED's.
 Modelled failures (each is hlo_fix/simulate/failures/<name>.py):
   local-iota        an iota along a split dim counts 0..n-1 on every device (the seed: rows 0..15 on all 4)
   iota-constant     a constant 0, 1, 2, ... along a split dim (torch.arange) is localized like an iota
-  narrowing-slice   a slice (or dynamic_slice) narrowing a split dim starts at a position inside each
-                    device's own block
+  narrowing-slice   a slice (dynamic_slice, dynamic_update_slice) narrowing a split dim starts at a
+                    position inside each device's own block
   argmax-add        argmax over a split dim adds the devices' local indices (tt-mlir#8623)
   top-k-local-index top_k over a split dim returns each winner's index within its own block
   scatter-own-copy  a scatter along a split dim writes each device's own updates into its own full copy,

@@ -74,7 +74,8 @@ class Evaluator:
         try:
             return self.evaluation.held[id(value)]
         except KeyError:
-            raise SimulateError(f"{value.name} is used before it is defined (or defined in an unsupported op)") from None
+            message = f"{value.name} is used before it is defined (or defined in an unsupported op)"
+            raise SimulateError(message) from None
 
     def run_ops(self, ops: list["Op"], replace: dict[int, Callable] | None = None) -> list[Held]:
         """Evaluate ops with XLA on what each device reads; `replace` maps an input value's id to a function

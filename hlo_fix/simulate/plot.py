@@ -70,7 +70,8 @@ def svg_chart(reports: Sequence[SimulationReport], labels: Sequence[str]) -> str
     for tick in sorted({low, 0.0, 0.5, 1.0}):
         if low <= tick <= 1.0:
             parts.append(f'<line x1="{_LEFT - 4}" x2="{width - 10}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
-                         f'stroke="#ccc"/><text x="{_LEFT - 8}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick:g}</text>')
+                         f'stroke="#ccc"/><text x="{_LEFT - 8}" y="{y(tick) + 4:.1f}" '
+                         f'text-anchor="end">{tick:g}</text>')
     x = _LEFT
     last_output = None
     for output, shard, values in rows:
@@ -102,7 +103,8 @@ def _png(path: Path, reports, labels) -> None:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise SimulateError(f"--plot {path}: a .png needs matplotlib, which is not installed; use a .html file") from None
+        message = f"--plot {path}: a .png needs matplotlib, which is not installed; use a .html file"
+        raise SimulateError(message) from None
     rows = _bars(reports)
     figure, axes = plt.subplots(figsize=(max(4, len(rows) * 0.5 * len(reports)), 3))
     width = 0.8 / len(reports)

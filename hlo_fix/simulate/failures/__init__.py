@@ -22,5 +22,7 @@ ALL = (
 )
 NAMES = tuple(f.name for f in ALL)
 
-__all__ = ["ALL", "NAMES", "ArgmaxCombine", "IndexFloat", "IntegerEmbedding", "IotaConstant", "LocalIota", "NarrowingSlice",
-           "ScatterOwnCopy", "TopKLocalIndex"]
+__all__ = [
+    "ALL", "NAMES", "ArgmaxCombine", "IndexFloat", "IntegerEmbedding", "IotaConstant", "LocalIota", "NarrowingSlice",
+    "ScatterOwnCopy", "TopKLocalIndex",
+]
