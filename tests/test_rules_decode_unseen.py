@@ -13,12 +13,12 @@ The meshes are `AbstractMesh`es, so nothing needs 8 real devices.
 
 from __future__ import annotations
 
-import contextlib
 import re
 
 import pytest
 
 import hlo_fix
+from tests.lowering import jax_flags
 
 jax = pytest.importorskip("jax")
 jnp = pytest.importorskip("jax.numpy")
@@ -32,18 +32,6 @@ PARTITIONERS = ("shardy", "gspmd")
 F32, BF16, I32, I64, U16, I8 = jnp.float32, jnp.bfloat16, jnp.int32, jnp.int64, jnp.uint16, jnp.int8
 
 
-@contextlib.contextmanager
-def _jax_flags(**flags):
-    previous = {name: getattr(jax.config, name) for name in flags}
-    for name, value in flags.items():
-        jax.config.update(name, value)
-    try:
-        yield
-    finally:
-        for name, value in previous.items():
-            jax.config.update(name, value)
-
-
 def lower(fn, *args, ins=None, outs=None, partitioner="shardy", mesh=AUTO, x64=False, debug_info=False) -> str:
     """`jax.jit(fn)` lowered for `args` ((shape, dtype) pairs), shardings given as PartitionSpecs over `mesh`."""
     kwargs = {}
@@ -51,7 +39,7 @@ def lower(fn, *args, ins=None, outs=None, partitioner="shardy", mesh=AUTO, x64=F
         kwargs["in_shardings"] = tuple(None if s is None else NamedSharding(mesh, s) for s in ins)
     if outs is not None:
         kwargs["out_shardings"] = NamedSharding(mesh, outs)
-    with _jax_flags(jax_use_shardy_partitioner=partitioner == "shardy", jax_enable_x64=x64):
+    with jax_flags(jax_use_shardy_partitioner=partitioner == "shardy", jax_enable_x64=x64):
         with jax.sharding.use_abstract_mesh(mesh):
             shapes = [jax.ShapeDtypeStruct(shape, dtype) for shape, dtype in args]
             lowered = jax.jit(fn, **kwargs).trace(*shapes).lower(lowering_platforms=("cpu",))
@@ -60,7 +48,7 @@ def lower(fn, *args, ins=None, outs=None, partitioner="shardy", mesh=AUTO, x64=F
 
 def lower_explicit(fn, *args, partitioner="shardy") -> str:
     """Arguments that carry their shardings ((shape, dtype, spec) triples) over the explicit-axes mesh."""
-    with _jax_flags(jax_use_shardy_partitioner=partitioner == "shardy"), jax.sharding.use_abstract_mesh(EXPLICIT):
+    with jax_flags(jax_use_shardy_partitioner=partitioner == "shardy"), jax.sharding.use_abstract_mesh(EXPLICIT):
         shapes = [jax.ShapeDtypeStruct(s, d, sharding=NamedSharding(EXPLICIT, spec)) for s, d, spec in args]
         return jax.jit(fn).trace(*shapes).lower(lowering_platforms=("cpu",)).as_text()
 

@@ -17,12 +17,12 @@ these tests found; the reason says what is wrong.
 
 from __future__ import annotations
 
-import contextlib
 import re
 
 import pytest
 
 import hlo_fix
+from tests.lowering import jax_flags
 
 jax = pytest.importorskip("jax")
 jnp = pytest.importorskip("jax.numpy")
@@ -43,18 +43,6 @@ PARTITIONERS = ("shardy", "gspmd")
 # Helpers: lower a function, lint it, and say which line an op is on.
 
 
-@contextlib.contextmanager
-def _jax_flags(**flags):
-    previous = {name: getattr(jax.config, name) for name in flags}
-    for name, value in flags.items():
-        jax.config.update(name, value)
-    try:
-        yield
-    finally:
-        for name, value in previous.items():
-            jax.config.update(name, value)
-
-
 def _named(spec):
     return None if spec is None else NamedSharding(MESH, spec)
 
@@ -68,7 +56,7 @@ def lower(fn, *args, ins=None, outs=None, partitioner="shardy", x64=False, debug
     if outs is not None:
         kwargs["out_shardings"] = _named(outs) if isinstance(outs, P) else tuple(_named(s) for s in outs)
     flags = {"jax_use_shardy_partitioner": partitioner == "shardy", "jax_enable_x64": x64}
-    with _jax_flags(**flags), jax.sharding.use_abstract_mesh(MESH):
+    with jax_flags(**flags), jax.sharding.use_abstract_mesh(MESH):
         shapes = [jax.ShapeDtypeStruct(shape, dtype) for shape, dtype in args]
         lowered = jax.jit(fn, **kwargs).trace(*shapes).lower(lowering_platforms=("cpu",))
         return lowered.as_text(debug_info=True) if debug_info else lowered.as_text()

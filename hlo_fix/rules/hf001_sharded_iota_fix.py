@@ -29,12 +29,16 @@ class IotaMatch:
 
 
 class ReplicateIota(RewritePattern):
+    """Also HF009's rewrite for a constant (`op_name` and `noun` are what differ)."""
+
+    op_name = "stablehlo.iota"
+    noun = "iota"
 
     def match(self, ctx, op) -> IotaMatch | None:
-        if op.name != "stablehlo.iota" or len(op.results) != 1 or op.results[0].type is None:
+        if op.name != self.op_name or len(op.results) != 1 or op.results[0].type is None:
             return None
         attributes = op.attributes
-        if "sdy.sharding" in attributes or "mhlo.sharding" in attributes or _annotated_replicated(op):
+        if "sdy.sharding" in attributes or "mhlo.sharding" in attributes or annotated_replicated(op):
             return None  # already annotated: not ours to override, nor to annotate twice
         meshes = analysis(ctx).meshes
         if meshes:
@@ -48,8 +52,8 @@ class ReplicateIota(RewritePattern):
 
     def message(self, match: IotaMatch, strategy: str) -> str:
         if match.mesh is not None:
-            return "Mark the iota replicated (`sdy.sharding` with no axes)"
-        return 'Mark the iota replicated (`custom_call @Sharding` with `mhlo.sharding = "{replicated}"`)'
+            return f"Mark the {self.noun} replicated (`sdy.sharding` with no axes)"
+        return f'Mark the {self.noun} replicated (`custom_call @Sharding` with `mhlo.sharding = "{{replicated}}"`)'
 
     def rewrite(self, match: IotaMatch, rewriter, strategy: str) -> None:
         op = match.op
@@ -70,8 +74,8 @@ class ReplicateIota(RewritePattern):
         rewriter.replace_text(op, f"{fresh} ={body}\n{rewriter.indent_of(op)}{annotation}")
 
 
-def _annotated_replicated(op: "Op") -> bool:
-    """The iota's only user is a `custom_call @Sharding` that replicates it (this fix's GSPMD form)."""
+def annotated_replicated(op: "Op") -> bool:
+    """The value's only user is a `custom_call @Sharding` that replicates it (this fix's GSPMD form)."""
     users = op.results[0].users
     return (
         len(users) == 1

@@ -19,7 +19,7 @@ from hlo_fix.index_tracing.exact import without_size_one_dim
 from hlo_fix.ir.accessors import static_shape as shape_of
 from hlo_fix.rule_api import RewritePattern
 from hlo_fix.rules.integer_float import IntegerTableGather, integer_float_hazards
-from hlo_fix.rules.onehot.access import OneHotAccess
+from hlo_fix.rules.onehot.access import OneHotAccess, gather_result_shape
 from hlo_fix.rules.onehot.emit import column_value, gather_rows, one_hot_mask
 from hlo_fix.ir.accessors import gather_numbers
 
@@ -90,15 +90,8 @@ def lookup_access(op: "Op") -> OneHotAccess | None:
         op, table, dim, [], batch_shape, without_size_one_dim(indices, ivd, batch_shape), indices, ivd,
         window_dims=windows, offset_dims=offset_dims,
     )
-    expected = _result_shape(access, table_shape)
+    expected = gather_result_shape(access, table_shape)
     entries = table_shape[dim]
     if expected != result_shape or entries > MAX_ENTRIES or prod(batch_shape) * prod(table_shape) > MAX_ONE_HOT:
         return None
     return access
-
-
-def _result_shape(access: OneHotAccess, table_shape) -> tuple[int, ...]:
-    batch = iter(access.batch_shape)
-    windows = iter(table_shape[d] for d in access.window_dims)
-    rank = len(access.batch_shape) + len(access.window_dims)
-    return tuple(next(windows) if r in access.offset_dims else next(batch) for r in range(rank))

@@ -12,28 +12,14 @@ Safe: a sharding annotation changes where values live, never what they are.
 from __future__ import annotations
 
 from hlo_fix.ir.tokens import tokenize
-from hlo_fix.rules.hf001_sharded_iota_fix import IotaMatch, ReplicateIota, _annotated_replicated, with_attribute
-from hlo_fix.sharding.analysis import analysis
+from hlo_fix.rules.hf001_sharded_iota_fix import IotaMatch, ReplicateIota, with_attribute
 
 
 class ReplicateConstant(ReplicateIota):
     """HF001's rewrite, for a `stablehlo.constant`."""
 
-    def match(self, ctx, op) -> IotaMatch | None:
-        if op.name != "stablehlo.constant" or len(op.results) != 1 or op.results[0].type is None:
-            return None
-        attributes = op.attributes
-        if "sdy.sharding" in attributes or "mhlo.sharding" in attributes or _annotated_replicated(op):
-            return None  # already annotated: not ours to override, nor to annotate twice
-        meshes = analysis(ctx).meshes
-        if meshes:
-            return IotaMatch(op, next(iter(meshes)))
-        if "mhlo.sharding" in ctx.module.text:
-            return IotaMatch(op, None)
-        return None
-
-    def message(self, match: IotaMatch, strategy: str) -> str:
-        return super().message(match, strategy).replace("the iota", "the constant")
+    op_name = "stablehlo.constant"
+    noun = "constant"
 
     def rewrite(self, match: IotaMatch, rewriter, strategy: str) -> None:
         op = match.op

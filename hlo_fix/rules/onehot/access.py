@@ -81,12 +81,13 @@ def gather_access(op: "Op") -> OneHotAccess:
         raise Unsupported("gather of partial slices")
     access = _access(op, table, indices, index_map, numbers.get("index_vector_dim", [0])[0])
     access.window_dims, access.offset_dims = windows, sorted(offset_dims)
-    if static_shape(op.results[0]) != _gather_result_shape(access, table_shape):
+    if static_shape(op.results[0]) != gather_result_shape(access, table_shape):
         raise Unsupported("gather result shape differs from its index batch shape and windows")
     return access
 
 
-def _gather_result_shape(access: OneHotAccess, table_shape) -> tuple[int, ...]:
+def gather_result_shape(access: OneHotAccess, table_shape) -> tuple[int, ...]:
+    """The shape a gather of `access` returns: its index batch dims, with the table's windows at `offset_dims`."""
     batch = iter(access.batch_shape)
     windows = iter(table_shape[d] for d in access.window_dims)
     rank = len(access.batch_shape) + len(access.window_dims)
