@@ -290,8 +290,8 @@ def test_dynamic_slice_start_through_float():
 
 def test_serialized_top_k_composite_is_flagged_once():
     """`jax.export` prints top_k as `stablehlo.composite "chlo.top_k"` calling an iota + sort decomposition: the
-    composite is the op the user wrote, so HF007 reports it, and neither the decomposition's sort (HF007) nor its
-    iota (HF001) again."""
+    composite is the op the user wrote, so HF007 reports it, and neither the decomposition's sort (HF007), its
+    iota (HF001) nor its slices of the sorted vocab dim (HF006) again."""
     specs = (NamedSharding(AUTO, P("data", None)), NamedSharding(AUTO, P(None, "tensor")))
     with jax.sharding.use_abstract_mesh(AUTO):
         exported = jax.export.export(jax.jit(top_k_vocab, in_shardings=specs), platforms=("cpu",))(
@@ -300,6 +300,7 @@ def test_serialized_top_k_composite_is_flagged_once():
     text = exported.mlir_module()
     assert found(text, "HF007") == error_at(text, "stablehlo.composite")
     assert not lint(text, "HF001")
+    assert "stablehlo.slice" in text and not lint(text, "HF006")
 
 
 # XLA's TopK custom call (what `lax.top_k` becomes after XLA's own lowering), written by hand.

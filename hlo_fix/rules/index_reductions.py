@@ -154,13 +154,20 @@ def composite_name(op: "Op") -> str | None:
     return text[at + 1 : end] if end > at else None
 
 
-def decomposition_functions(module) -> frozenset[str]:
+def decomposition_functions(module, only: frozenset[str] | None = None) -> frozenset[str]:
+    """The functions composites name as their `decomposition` (of the composites called one of `only`)."""
     names = set()
     for op in module.ops_named("stablehlo.composite"):
         raw = op.attributes.get("decomposition") or ""
-        if raw.startswith("@"):
+        if raw.startswith("@") and (only is None or composite_name(op) in only):
             names.add(raw[1:].strip('"'))
     return frozenset(names)
+
+
+def top_k_decompositions(module) -> frozenset[str]:
+    """The bodies of top_k composites: HF007 reports the composite, so what its body slices or sorts is not
+    reported again."""
+    return decomposition_functions(module, TOP_K_COMPOSITES)
 
 
 def _rank(value: "Value") -> int | None:
