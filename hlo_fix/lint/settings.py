@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable, Mapping
 
 from hlo_fix.errors import ConfigError
+from hlo_fix.rules import registry
 
 ALL = "ALL"
 CODE_FAMILY = "HF"
@@ -55,9 +56,7 @@ def is_known_selector(selector: str, codes: Iterable[str]) -> bool:
 
 
 def registered_codes() -> list[str]:
-    from hlo_fix.rules.registry import all_rules
-
-    return [rule.code for rule in all_rules()]
+    return [rule.code for rule in registry.all_rules()]
 
 
 def unknown_selectors(selectors: Iterable[str], codes: Iterable[str] | None = None) -> list[str]:
