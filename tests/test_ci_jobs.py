@@ -48,3 +48,42 @@ def test_parallel_with_a_warm_cache(tree):
     warm = lint(tree, "-j", "2", "--output-format", "json")
     assert (warm.returncode, warm.stdout, warm.stderr) == (cold.returncode, cold.stdout, cold.stderr)
     assert cold.stdout == lint(tree, "--no-cache", "--output-format", "json").stdout
+
+
+def test_default_jobs_fork_only_for_enough_work(monkeypatch):
+    monkeypatch.setattr(parallel, "available_cpus", lambda: 4)
+    few_small = ["module {}"] * 3
+    assert parallel.worker_count(0, few_small) == 1
+    assert parallel.worker_count(0, few_small * parallel.AUTO_MIN_FILES) == 4
+    assert parallel.worker_count(0, ["x" * parallel.AUTO_MIN_BYTES, "module {}"]) == 2  # never more than files
+    assert parallel.worker_count(3, few_small[:2]) == 2  # as asked, but not more than there is
+    assert parallel.worker_count(1, few_small * 100) == 1
+
+
+def test_default_run_over_many_files_is_the_serial_run(tmp_path):
+    (tmp_path / "hlo-fix.toml").write_text("")
+    fixtures = sorted(FIXTURES.glob("*.mlir"))
+    for i in range(parallel.AUTO_MIN_FILES + 8):  # enough files for the default to fork its workers
+        shutil.copy(fixtures[i % len(fixtures)], tmp_path / f"{i:03d}_{fixtures[i % len(fixtures)].name}")
+    (tmp_path / "m_broken.mlir").write_text("module {\n  %0 = \n}\n")
+    default = lint(tmp_path, "--no-cache", "--output-format", "json")
+    serial = lint(tmp_path, "--no-cache", "-j", "1", "--output-format", "json")
+    assert default.returncode == 2 and '"code": "HF' in default.stdout
+    assert (default.returncode, default.stdout, default.stderr) == (serial.returncode, serial.stdout, serial.stderr)
+
+
+def test_default_run_forks_one_worker_per_cpu(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from hlo_fix.cli import cli
+
+    fixtures = sorted(FIXTURES.glob("*.mlir"))
+    for i in range(parallel.AUTO_MIN_FILES):
+        shutil.copy(fixtures[i % len(fixtures)], tmp_path / f"{i:03d}.mlir")
+    asked = []
+    monkeypatch.setattr(parallel, "available_cpus", lambda: 2)
+    monkeypatch.setattr(parallel, "lint_all", lambda tasks, lint, error, jobs: asked.append(jobs) or
+                        [("found", [])] * len(tasks))
+    CliRunner().invoke(cli, ["lint", "--no-cache", "--exit-zero", str(tmp_path)])
+    CliRunner().invoke(cli, ["lint", "--no-cache", "--exit-zero", str(tmp_path / "000.mlir"), str(tmp_path / "001.mlir")])
+    assert asked == [2]  # the two-file run stayed serial

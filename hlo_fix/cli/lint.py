@@ -37,8 +37,9 @@ from hlo_fix.lint.settings import Settings
 @click.option("--show-files", is_flag=True, help="List the files that would be linted, and exit.")
 @click.option("--show-settings", is_flag=True,
               help="Print the settings the first file would be linted with (and their file), and exit.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Lint in this many processes (the output is the same as with one).")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Lint in this many processes (the output is the same as with one); 0: one per CPU when there "
+              "are many files or megabytes to lint, else one.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--cache-dir", type=click.Path(file_okay=False),
               help="Where the result cache lives (default: .hlo-fix_cache next to the configuration; "

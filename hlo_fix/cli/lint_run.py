@@ -43,16 +43,17 @@ def load_lint_text() -> LintText:
 
 
 def lint_inputs(inputs: Sequence[InputFile], settings: Settings, lint_text: LintText, cache=None,
-                strict: bool = False, jobs: int = 1) -> LintRun:
+                strict: bool = False, jobs: int = 0) -> LintRun:
     """Lint each input; a file that fails prints its error line and the others are still linted. Findings that a
     suppression comment silences are left out, and comments that silenced nothing are listed. With `jobs` > 1
-    the checker runs in that many processes; output and its order are those of a serial run."""
+    the checker runs in that many processes, with 0 in as many as pay (`parallel.worker_count`); output and its
+    order are those of a serial run."""
     from hlo_fix.lint import suppression
 
     lint_one = _through_cache(cache, lint_text, strict)
     run = LintRun()
     python_comments = suppression.PythonComments()
-    computed = _lint_in_parallel(inputs, settings, lint_text, cache, strict, jobs) if jobs > 1 else {}
+    computed = _lint_in_parallel(inputs, settings, lint_text, cache, strict, jobs) if jobs != 1 else {}
     for position, item in enumerate(inputs):
         if position and not gc.isenabled():
             gc.collect(0)  # the previous file's module (its ops and values reference each other): see `main`
@@ -64,6 +65,8 @@ def lint_inputs(inputs: Sequence[InputFile], settings: Settings, lint_text: Lint
                     click.echo(found, err=True)
                     run.had_errors = True
                     continue
+                if kind == "read":  # read, but too little work for workers
+                    found = lint_one(text, item.name, file_settings)
             else:
                 text = item.read()
                 found = lint_one(text, item.name, file_settings)
@@ -93,8 +96,9 @@ def _through_cache(cache, lint_text: LintText, strict: bool) -> LintText:
 def _lint_in_parallel(inputs: Sequence[InputFile], settings: Settings, lint_text: LintText, cache, strict: bool,
                       jobs: int) -> dict[int, tuple[str, str, object]]:
     """position -> (kind, text, findings or error line) for the inputs that were read: cache hits as they are,
-    misses linted by `jobs` forked processes (each file read and looked up once). Inputs that cannot be read are
-    left to the serial loop (same message)."""
+    misses linted by forked processes (each file read and looked up once), or marked "read" for the serial loop
+    when they are too few to repay workers. Inputs that cannot be read are left to the serial loop (same
+    message)."""
     from hlo_fix.lint import parallel
 
     if not parallel.can_fork() or len(inputs) < 2:
@@ -114,7 +118,11 @@ def _lint_in_parallel(inputs: Sequence[InputFile], settings: Settings, lint_text
         else:
             pending.append((position, text, item.name, file_settings, key))
     tasks = [(text, name, file_settings) for _, text, name, file_settings, _ in pending]
-    results = parallel.lint_all(tasks, lint_text, format_error, jobs) if len(tasks) > 1 else []
+    workers = parallel.worker_count(jobs, [text for text, _, _ in tasks])
+    if workers < 2:
+        computed.update((position, ("read", text, None)) for position, text, _, _, _ in pending)
+        return computed
+    results = parallel.lint_all(tasks, lint_text, format_error, workers)
     for (position, text, _, _, key), (kind, value) in zip(pending, results):
         computed[position] = (kind, text, value)
         if kind == "found" and cache is not None:

@@ -1,4 +1,5 @@
-"""`lint -j N`: modules linted in N forked worker processes, results returned in input order.
+"""`lint -j N`: modules linted in N forked worker processes, results returned in input order. `-j 0`, the default,
+takes one process per available CPU when there is enough to lint (`worker_count`), as ruff does.
 
 Workers are forked, so they share the parent's checker, settings and texts without pickling them (only a task's
 index goes out); findings come back as the cache's plain entries (`hlo_fix.lint.cache`), which carry everything a
@@ -20,8 +21,32 @@ _LINT: Callable | None = None
 _FORMAT_ERROR: Callable | None = None
 
 
+# `-j 0` (the default) forks workers only for work that repays the pool's start (some 10-30 ms a worker): this
+# many files, or this many bytes of text, to lint. Below both a serial run is as fast.
+AUTO_MIN_FILES = 32
+AUTO_MIN_BYTES = 8 << 20
+
+
 def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask, as a container or `taskset` sets it)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def worker_count(jobs: int, texts: Sequence[str]) -> int:
+    """How many processes lint `texts`: `jobs` as asked (never more than there are texts), or for `jobs` 0 one per
+    available CPU when the work repays them, else 1."""
+    if jobs == 0:
+        if len(texts) < AUTO_MIN_FILES and sum(map(len, texts)) < AUTO_MIN_BYTES:
+            return 1
+        jobs = available_cpus()
+    return max(1, min(jobs, len(texts)))
 
 
 def _run(index: int):
@@ -48,7 +73,7 @@ def lint_all(tasks: Sequence[tuple[str, str, object]], lint_text: Callable, form
     _TASKS, _LINT, _FORMAT_ERROR = tasks, lint_text, format_error
     try:
         context = multiprocessing.get_context("fork")
-        with context.Pool(processes=min(jobs, len(tasks), os.cpu_count() or jobs)) as pool:
+        with context.Pool(processes=jobs) as pool:
             results = pool.map(_run, range(len(tasks)), chunksize=max(1, len(tasks) // (jobs * 8)))
     finally:
         _TASKS, _LINT, _FORMAT_ERROR = (), None, None
