@@ -99,10 +99,10 @@ def _lint_in_parallel(inputs: Sequence[InputFile], settings: Settings, lint_text
     misses linted by forked processes (each file read and looked up once), or marked "read" for the serial loop
     when they are too few to repay workers. Inputs that cannot be read are left to the serial loop (same
     message)."""
+    if len(inputs) < 2:
+        return {}
     from hlo_fix.lint import parallel
 
-    if not parallel.can_fork() or len(inputs) < 2:
-        return {}
     computed: dict[int, tuple[str, str, object]] = {}
     pending: list[tuple[int, str, str, Settings, str | None]] = []
     for position, item in enumerate(inputs):
@@ -119,7 +119,7 @@ def _lint_in_parallel(inputs: Sequence[InputFile], settings: Settings, lint_text
             pending.append((position, text, item.name, file_settings, key))
     tasks = [(text, name, file_settings) for _, text, name, file_settings, _ in pending]
     workers = parallel.worker_count(jobs, [text for text, _, _ in tasks])
-    if workers < 2:
+    if workers < 2 or not parallel.can_fork():
         computed.update((position, ("read", text, None)) for position, text, _, _, _ in pending)
         return computed
     results = parallel.lint_all(tasks, lint_text, format_error, workers)

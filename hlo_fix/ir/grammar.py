@@ -6,14 +6,15 @@ import functools
 import hashlib
 import json
 import os
-import tempfile
-from importlib import resources
 from pathlib import Path
+
+import hlo_fix.grammar as _grammar_package  # grammar/ in the repository, hlo_fix/grammar in a wheel
 
 
 @functools.cache
 def grammar_text(name: str = "stablehlo.lark") -> str:
-    return resources.files("hlo_fix.grammar").joinpath(name).read_text(encoding="utf-8")
+    # The package's own directory: `importlib.resources` would say the same, and import zipfile to do it.
+    return (Path(_grammar_package.__file__).parent / name).read_text(encoding="utf-8")
 
 
 @functools.cache
@@ -88,6 +89,8 @@ def _cache_dir() -> Path:
 
 def _write_atomically(path: Path, text: str) -> None:
     """Best effort: a read-only or missing cache directory only costs the next start its tenth of a second."""
+    import tempfile  # only when the cache is written (once per grammar), not at every start
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, encoding="utf-8") as handle:

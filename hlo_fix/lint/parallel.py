@@ -9,7 +9,6 @@ report prints and none of the module's objects. Where `fork` is not available th
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 from typing import Callable, Sequence
 
@@ -28,6 +27,8 @@ AUTO_MIN_BYTES = 8 << 20
 
 
 def can_fork() -> bool:
+    import multiprocessing  # only where workers may start: its imports cost a single-file run 10 ms
+
     return "fork" in multiprocessing.get_all_start_methods()
 
 
@@ -69,6 +70,8 @@ def lint_all(tasks: Sequence[tuple[str, str, object]], lint_text: Callable, form
     """("found", findings) or ("error", the error's line) for each (text, name, settings), in order."""
     global _TASKS, _LINT, _FORMAT_ERROR
     from hlo_fix.lint.cache import finding_from_entry
+
+    import multiprocessing
 
     _TASKS, _LINT, _FORMAT_ERROR = tasks, lint_text, format_error
     try:
