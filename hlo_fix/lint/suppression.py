@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from hlo_fix.ir.source import find_word
 from hlo_fix.lint.settings import ALL, best_match, normalize_selectors
 from hlo_fix.rule_api.finding import Finding
 
@@ -60,9 +61,10 @@ def parse_directive(comment: str) -> tuple[str, ...] | None:
 
 
 def mlir_suppressions(text: str, filename: str) -> dict[int, Suppression]:
-    """`// hlo-fix: ignore[...]` comments of a module, by line (one scan for the marker, not per line)."""
+    """`// hlo-fix: ignore[...]` comments of a module, by line (one scan for the marker, not per line, at
+    memory speed over a weight constant: `find_word`)."""
     found: dict[int, Suppression] = {}
-    position = text.find(MLIR_MARKER)
+    position = find_word(text, MLIR_MARKER)
     line, counted = 1, 0
     while position >= 0:
         start = text.rfind("\n", 0, position) + 1
@@ -74,7 +76,7 @@ def mlir_suppressions(text: str, filename: str) -> dict[int, Suppression]:
                 line += text.count("\n", counted, start)
                 counted = start
                 found[line] = Suppression(filename, line, slashes - start + 1, selectors)
-        position = text.find(MLIR_MARKER, position + len(MLIR_MARKER))
+        position = find_word(text, MLIR_MARKER, position + len(MLIR_MARKER))
     return found
 
 
@@ -157,7 +159,7 @@ def apply_suppressions(findings: Sequence[Finding], text: str, filename: str, mo
                        project_root: str | None = None, python: PythonComments | None = None) -> Suppressed:
     """The findings no comment silences, and the module's comments whose selectors silenced none of them."""
     python = python if python is not None else PythonComments()
-    in_module = mlir_suppressions(text, filename) if MLIR_MARKER in text else {}
+    in_module = mlir_suppressions(text, filename)
     kept = []
     for finding in findings:
         comments = [in_module[row] for row in range(finding.row, finding.end_row + 1) if row in in_module]

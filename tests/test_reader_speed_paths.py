@@ -1,0 +1,99 @@
+"""The reader's fast paths for large inputs give the answers of the plain ones: a file decoded from a mapping,
+a word searched a megabyte at a time, control characters looked for with the hex-digit shortcut. Each is
+checked against Python's own plain operation (str.find, bytes.decode, a regular expression over the text)."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from hlo_fix.errors import ParseError
+from hlo_fix.ir.printer import print_module
+from hlo_fix.ir.scanner import read_module
+from hlo_fix.ir.source import find_word, read_source
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def weights_module(digits: int) -> str:
+    """A module that is mostly one hex constant of `digits` hex digits."""
+    hex_digits = ("0000803F" * (digits // 8 + 1))[:digits]
+    return (
+        "module @weights {\n"
+        f"  func.func public @main(%arg0: tensor<{digits // 8}xf32>) -> tensor<{digits // 8}xf32> {{\n"
+        f'    %c = stablehlo.constant dense<"0x{hex_digits}"> : tensor<{digits // 8}xf32>\n'
+        f"    %0 = stablehlo.add %arg0, %c : tensor<{digits // 8}xf32>\n"
+        f"    return %0 : tensor<{digits // 8}xf32>\n"
+        "  }\n"
+        "}\n"
+    )
+
+
+def test_find_word_is_str_find():
+    rng = random.Random(7)
+    for _ in range(5000):
+        alphabet = rng.choice(["ab/", "0A/h", "hlo-fix:0", "0123456789ABCDEF/", "0123456789"])
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 300)))
+        word = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 4)))
+        start = rng.randrange(-3, len(text) + 2)
+        end = rng.choice([None, rng.randrange(-4, len(text) + 5)])
+        expected = text.find(word, start) if end is None else text.find(word, start, end)
+        assert find_word(text, word, start, end, piece=rng.randrange(1, 20)) == expected, (text, word, start, end)
+
+
+def test_find_word_in_a_large_hex_constant():
+    text = weights_module(3 << 20)
+    for word in ("hlo-fix:", "loc(#", "sharding", "//", "tensor<", "0x"):
+        assert find_word(text, word) == text.find(word)
+    marked = text.replace("0000803F", "//hlo-fix:", 1)
+    assert find_word(marked, "hlo-fix:") == marked.find("hlo-fix:")
+    late = text[: len(text) // 2] + "sharding" + text[len(text) // 2 :]
+    assert find_word(late, "sharding") == late.find("sharding")
+
+
+@pytest.mark.parametrize("where", [0.0, 0.3, 0.5, 0.999])
+@pytest.mark.parametrize("character", ["\x01", "\x00", "\x7f", "\x0b"])
+def test_control_character_in_a_hex_constant_is_reported_where_it_is(where, character):
+    text = weights_module(3 << 20)
+    start = text.index('"0x') + 3
+    end = text.index('"', start)
+    at = start + int((end - start) * where)
+    damaged = text[:at] + character + text[at + 1 :]
+    first = CONTROL.search(damaged).start()
+    line = damaged.count("\n", 0, first) + 1
+    column = first - (damaged.rfind("\n", 0, first) + 1) + 1
+    with pytest.raises(ParseError) as caught:
+        read_module(damaged, "w.mlir")
+    assert (caught.value.line, caught.value.column) == (line, column)
+    assert caught.value.message == f"unexpected character {character!r}"
+
+
+def test_clean_hex_constant_reads_and_prints_back():
+    text = weights_module(3 << 20)
+    module = read_module(text, "w.mlir")
+    assert len(module.ops_named("stablehlo.constant")) == 1
+    assert print_module(module) == text
+
+
+def test_large_file_reads_as_its_decoded_bytes(tmp_path):
+    text = weights_module(3 << 20).replace("@weights", "@w\u00e9ights")
+    path = tmp_path / "big.mlir"
+    path.write_bytes(text.encode("utf-8"))
+    assert read_source(path) == path.read_bytes().decode("utf-8")
+
+
+def test_large_file_with_a_bad_byte_is_located(tmp_path):
+    data = bytearray(weights_module(3 << 20).encode("ascii"))
+    at = data.index(b'"0x') + (2 << 20)
+    data[at] = 0xFF
+    path = tmp_path / "big.mlir"
+    path.write_bytes(bytes(data))
+    with pytest.raises(ParseError) as caught:
+        read_source(path)
+    line = data.count(b"\n", 0, at) + 1
+    column = at - (data.rfind(b"\n", 0, at) + 1) + 1
+    assert (caught.value.line, caught.value.column) == (line, column)
+    assert caught.value.message == "input is not UTF-8 text (byte 0xff)"
+    assert caught.value.path == str(path)
