@@ -18,7 +18,7 @@ from hlo_fix.sharding.gspmd import parse_gspmd, unspecified_dims, with_open_dims
 from hlo_fix.ir.opkey import op_key
 from hlo_fix.sharding.links import CONTEXT_LINKED, op_links
 from hlo_fix.ir.calls import call_graph
-from hlo_fix.sharding.shardy import parse_mesh, parse_tensor_shardings
+from hlo_fix.sharding.shardy import cached_shardings, parse_mesh, parse_tensor_shardings
 from hlo_fix.sharding.spec import MANUAL, REPLICATED_DIM, DimSharding, Mesh, TensorSharding
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ _ANNOTATION_WORD = "sharding"
 _MANUAL_DIM = DimSharding((), 1)
 # Visiting more dims than this in one query means the module is pathological; the answer is then "not sharded".
 _QUERY_LIMIT = 2_000_000
+_NOT_YET = object()
 
 
 class ShardingAnalysis:
@@ -104,7 +105,7 @@ class ShardingAnalysis:
                 self._declare(operand, sharding)
             return
         if name in ("sdy.sharding_constraint", "sdy.reshard"):
-            found = parse_tensor_shardings(op.own_text, self.meshes)
+            found = cached_shardings(op_key(op), op.own_text, self.meshes)
             if found and op.results:
                 self._declare(op.results[0], found[0])
             return
@@ -153,10 +154,12 @@ class ShardingAnalysis:
     # -- queries --------------------------------------------------------------------------------------------
     def dim(self, value: "Value", dim: int) -> DimSharding:
         """The sharding of one dimension of a value; not sharded when nothing connects it to a declaration."""
-        if not self.is_sharded_module or id(value) in self.manual_values:
+        manual_values = self.manual_values
+        if not self.is_sharded_module or id(value) in manual_values:
             return REPLICATED_DIM
         key = (id(value), dim)
-        known = self.memo.get(key)
+        memo = self.memo
+        known = memo.get(key)
         if known is not None:
             return known
         answer = REPLICATED_DIM
@@ -168,41 +171,66 @@ class ShardingAnalysis:
         if start is not None:
             answer, decided_by_replicated = start
             queue.clear()
+        # `_settled`, inlined: a query looks at every dim it reaches, a hundred thousand in a deep model.
+        declared_of = self.declared.get
+        memo_of = memo.get
+        neighbours = self._neighbours
         while queue and len(visited) < _QUERY_LIMIT:
             v, d = queue.popleft()
-            here = _position(v)
-            for nv, nd in self._neighbours(v, d):
-                nkey = (id(nv), nd)
+            owner = v.owner
+            here = owner.start if owner is not None else -1
+            for nv, nd in neighbours(v, d):
+                nid = id(nv)
+                nkey = (nid, nd)
                 if nkey in seen:
                     continue
                 seen.add(nkey)
                 visited.append(nkey)
-                settled = self._settled(nv, nd, nkey)
-                if settled is not None:
-                    answer, decided_by_replicated = settled
+                if nid in manual_values:
+                    continue
+                declared = declared_of(nid)
+                if declared is not None:
+                    if declared.replicated:
+                        answer, decided_by_replicated = REPLICATED_DIM, True
+                        queue.clear()
+                        break
+                    if nd < len(declared.dims):
+                        found = declared.dims[nd]
+                        if found.ways > 1:
+                            answer, decided_by_replicated = found, False
+                            queue.clear()
+                            break
+                        if not found.open:
+                            # A closed replicated dim is as definite as a sharded one: the nearest declaration wins.
+                            answer, decided_by_replicated = found, True
+                            queue.clear()
+                            break
+                recorded = memo_of(nkey)
+                if recorded is not None:
+                    answer, decided_by_replicated = recorded, False
                     queue.clear()
                     break
-                if id(nv) not in self.manual_values:
-                    # Walk back along definitions first: earlier values lead to the declared arguments and to
-                    # what earlier queries recorded, so in a deep network a query stops after a few ops.
-                    if _position(nv) < here:
-                        queue.appendleft((nv, nd))
-                    else:
-                        queue.append((nv, nd))
+                # Walk back along definitions first: earlier values lead to the declared arguments and to what
+                # earlier queries recorded, so in a deep network a query stops after a few ops.
+                owner = nv.owner
+                if (owner.start if owner is not None else -1) < here:
+                    queue.appendleft((nv, nd))
+                else:
+                    queue.append((nv, nd))
         if answer.sharded:
             for k in visited:
-                self.memo[k] = answer
+                memo[k] = answer
         elif decided_by_replicated:
-            self.memo[key] = answer
+            memo[key] = answer
         elif len(visited) < _QUERY_LIMIT:
             # The whole connected set was seen without a sharded declaration.
             for k in visited:
-                self.memo[k] = answer
+                memo[k] = answer
         return answer
 
     def _settled(self, value: "Value", dim: int, key) -> tuple[DimSharding, bool] | None:
         """An answer known without looking further: a declared dim (sharded, or closed and replicated), or one
-        an earlier query recorded. Returns (sharding, decided by a replicated declaration)."""
+        an earlier query recorded. Returns (sharding, decided by a replicated declaration). `dim` inlines it."""
         vid = key[0]
         if vid in self.manual_values:
             return None
@@ -214,7 +242,6 @@ class ShardingAnalysis:
             if found.sharded:
                 return found, False
             if not found.open:
-                # A closed replicated dim is as definite as a sharded one: the nearest declaration wins.
                 return found, True
         memo = self.memo.get(key)
         if memo is not None:
@@ -232,11 +259,22 @@ class ShardingAnalysis:
                 found.extend(self._op_adjacency(owner).get((id(value), dim), ()))
                 for site in self._block_argument_sites(value):
                     found.extend(self._op_adjacency(site).get((id(value), dim), ()))
+        templates = self._op_templates
         for user in value.users:
             operands = user.operands
             for index, operand in enumerate(operands):
                 if operand is value:
-                    self._from_template(found, user, "o", index, dim)
+                    template = templates.get(id(user), _NOT_YET)
+                    if template is _NOT_YET:
+                        template = self._template(user)
+                    if template is None:
+                        found.extend(self._op_adjacency(user).get((id(value), dim), ()))
+                        continue
+                    entries = template.get(("o", index, dim))
+                    if entries:
+                        results = user.results
+                        for other_side, other_index, other_dim in entries:
+                            found.append(((results if other_side == "r" else operands)[other_index], other_dim))
         return found
 
     def _from_template(self, found: list, op: "Op", side: str, index: int, dim: int) -> None:
@@ -296,11 +334,6 @@ def _build_template(op: "Op", calls) -> dict:
                 template.setdefault((pa[0], pa[1], da), []).append((pb[0], pb[1], db))
                 template.setdefault((pb[0], pb[1], db), []).append((pa[0], pa[1], da))
     return template
-
-
-def _position(value: "Value") -> int:
-    owner = value.owner
-    return owner.start if owner is not None else -1
 
 
 def _owns(op: "Op", pos: int) -> bool:

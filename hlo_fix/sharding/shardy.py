@@ -6,8 +6,12 @@ axes split a dimension matters here (propagation fills open dims from the datafl
 
 from __future__ import annotations
 
+from hlo_fix.ir.memo import TextTable
 from hlo_fix.ir.tokens import Token, matching_close, tokenize
 from hlo_fix.sharding.spec import DimSharding, Mesh, TensorSharding
+
+# An export repeats a few sharding texts thousands of times (one per weight and activation of every layer).
+_SHARDINGS: TextTable[tuple[TensorSharding, ...]] = TextTable()
 
 
 def parse_mesh(name: str, text: str) -> Mesh:
@@ -21,7 +25,22 @@ def parse_mesh(name: str, text: str) -> Mesh:
 
 
 def parse_tensor_shardings(text: str, meshes: dict[str, Mesh]) -> list[TensorSharding]:
-    """Every `<@mesh, [dims]>` in the text, in order (one for #sdy.sharding, one per value for per_value)."""
+    """Every `<@mesh, [dims]>` in the text, in order (one for #sdy.sharding, one per value for per_value).
+    Decoded once per distinct text and set of meshes."""
+    return cached_shardings(text, text, meshes)
+
+
+def cached_shardings(key: str, text: str, meshes: dict[str, Mesh]) -> list[TensorSharding]:
+    """`parse_tensor_shardings(text)`, remembered under `key`: the text itself, or an op's `op_key` when the text
+    is the op's own text (SSA names and locations name no mesh)."""
+    full_key = (key, *meshes.items()) if meshes else key
+    found = _SHARDINGS.get(full_key)
+    if found is None:
+        found = _SHARDINGS.put(full_key, tuple(_parse_tensor_shardings(text, meshes)))
+    return list(found)
+
+
+def _parse_tensor_shardings(text: str, meshes: dict[str, Mesh]) -> list[TensorSharding]:
     tokens = tokenize(text, strict=False)
     found = []
     for i, tok in enumerate(tokens):
