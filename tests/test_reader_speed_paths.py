@@ -97,3 +97,25 @@ def test_large_file_with_a_bad_byte_is_located(tmp_path):
     assert (caught.value.line, caught.value.column) == (line, column)
     assert caught.value.message == "input is not UTF-8 text (byte 0xff)"
     assert caught.value.path == str(path)
+
+
+@pytest.mark.parametrize("where", [0.1, 0.6])
+def test_control_character_in_a_large_file_is_reported_where_it_is(where, tmp_path):
+    """Read from a file, the hex pieces are proved on the file's bytes: a damaged one is not among them."""
+    text = weights_module(3 << 20)
+    start = text.index('"0x') + 3
+    at = start + int((text.index('"', start) - start) * where)
+    path = tmp_path / "w.mlir"
+    path.write_text(text[:at] + "\x02" + text[at + 1 :], encoding="ascii")
+    damaged = read_source(path)
+    with pytest.raises(ParseError) as caught:
+        read_module(damaged, "w.mlir")
+    line = damaged.count("\n", 0, at) + 1
+    assert (caught.value.line, caught.value.column) == (line, at - damaged.rfind("\n", 0, at))
+    assert read_module(read_source_of(tmp_path, text), "w.mlir").ops
+
+
+def read_source_of(directory, text: str) -> str:
+    path = directory / "clean.mlir"
+    path.write_text(text, encoding="ascii")
+    return read_source(path)

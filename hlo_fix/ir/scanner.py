@@ -36,7 +36,7 @@ from hlo_fix.ir.layout import (
     statement_kind,
 )
 from hlo_fix.ir.model import Module, Op, Region, Value
-from hlo_fix.ir.source import find_word
+from hlo_fix.ir.source import CHECK_PIECE, find_word, hex_pieces
 from hlo_fix.ir.tokens import CLOSERS, OPENERS, Cursor, token_kind_at, tokenize, unexpected_character
 
 
@@ -197,9 +197,13 @@ def _blocks(text: str, flagged: set[int], chunk: int = 1 << 20):
     pos = 0
     line = 0  # index of the block's first line
     size = len(text)
+    far = -1  # the first newline at or after the last place searched from (kept: a long line is searched once)
     while pos <= size:
-        end = text.find("\n", min(pos + chunk, size))
-        end = size if end < 0 else end
+        target = min(pos + chunk, size)
+        if far < target:
+            far = text.find("\n", target)
+            far = size if far < 0 else far
+        end = far
         if end - pos > chunk + _LONG_LINE:
             before = text.rfind("\n", pos, pos + chunk)
             if before < 0:
@@ -481,7 +485,7 @@ class _Reader:
                 index += 1
                 if start >= skip_until:
                     self.at_line(start, index)
-                    skip_until = self.read_tokens(start)
+                    skip_until = self.read_tokens(start, start + deltas)
                 continue
             for index, line, delta in zip(itertools.count(index + 1), lines, deltas):
                 start = offset
@@ -674,13 +678,16 @@ class _Reader:
         return True
 
     # -- the token path -----------------------------------------------------------------------------------
-    def read_tokens(self, pos: int) -> int:
+    def read_tokens(self, pos: int, newline: int = -1) -> int:
         """Read tokens from `pos` with the reader's state until a line starts where the statement being read
-        may end; returns that line's offset (where the line path takes over), or past the end of the text."""
+        may end; returns that line's offset (where the line path takes over), or past the end of the text.
+        `newline`: the first newline at or after `pos` (or the text's length), where the caller knows it."""
         text = self.text
-        cursor = Cursor(text, pos)
-        line_end = text.find("\n", pos)
-        line_end = len(text) if line_end < 0 else line_end
+        if newline < pos:
+            newline = text.find("\n", pos)
+            newline = len(text) if newline < 0 else newline
+        cursor = Cursor(text, pos, newline)
+        line_end = newline
         while True:
             kind, start, end = cursor.token()
             if kind == "$END":
@@ -925,6 +932,7 @@ def read_module(text: str, filename: str = "<input>") -> Module:
     # The reader allocates a few objects per op and frees none: the cyclic collector would only rescan them
     # (it took half the time on large modules). Callers that go on working on the module keep it off too
     # (`hlo_fix.lint.checker.lint_text`).
+    proven = hex_pieces(text)
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -938,10 +946,10 @@ def read_module(text: str, filename: str = "<input>") -> Module:
             raise ParseError("no operation found: expected a module or a function", 1, 1)
         _check_location_aliases(module)
         check_dialects(module)
-        _raise_earlier_control_character(text, filename, None, None)
+        _raise_earlier_control_character(text, filename, None, None, proven)
     except ParseError as exc:
         exc.path = exc.path or filename
-        _raise_earlier_control_character(text, filename, exc.line, exc.column)
+        _raise_earlier_control_character(text, filename, exc.line, exc.column, proven)
         raise
     finally:
         if collecting:
@@ -950,15 +958,18 @@ def read_module(text: str, filename: str = "<input>") -> Module:
 
 
 def _raise_earlier_control_character(
-    text: str, filename: str, line: int | None, column: int | None, chunk: int = 1 << 20
+    text: str, filename: str, line: int | None, column: int | None, proven: frozenset[int] = frozenset()
 ) -> None:
     """The line path does not lex op text, so control characters are looked for separately; the earlier of such
     a character and the reader's own error is reported. It runs a megabyte at a time, so it never copies a
     whole 100 MB module: a piece of nothing but hex digits (the bulk of a weight constant) is proved clean by
-    `binascii.unhexlify` at memory speed; any other piece by `str.translate`, ten times faster than a regular
-    expression."""
+    `binascii.unhexlify` at memory speed (`proven`: by `read_source` on the file's bytes already); any other
+    piece by `str.translate`, ten times faster than a regular expression."""
     table = _CONTROL_TABLE
+    chunk = CHECK_PIECE
     for pos in range(0, len(text), chunk):
+        if pos in proven:
+            continue
         piece = text[pos : pos + chunk]
         if piece.isascii():  # (a flag of the string: unhexlify takes ASCII text only)
             try:

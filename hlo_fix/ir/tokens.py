@@ -170,13 +170,16 @@ def _category_pattern(value) -> str:
 _GENERIC_AFTER = re.compile(r"\s*\(")
 
 
-def long_string(text: str, pos: int) -> tuple[str, int] | None:
+def long_string(text: str, pos: int, newline: int = -1) -> tuple[str, int] | None:
     """(kind, end) of the string token at `pos` when it holds no backslash, found with `str.find` (the STRING
     terminal's regular expression takes 6 ns a character: a 100 MB hex constant would cost a second a scan);
     None where the terminal itself must decide. Same token as the terminal's: up to the next quote, no
-    newline; GENERIC_OP_NAME when `(` follows."""
+    newline; GENERIC_OP_NAME when `(` follows. `newline`, where the caller knows it, is the first newline at
+    or after `pos` (one search less over a long line)."""
     close = text.find('"', pos + 1)
-    if close < 0 or text.find("\\", pos, close) >= 0 or text.find("\n", pos, close) >= 0:
+    if close < 0 or text.find("\\", pos, close) >= 0:
+        return None
+    if not (pos <= close < newline) and text.find("\n", pos, close) >= 0:
         return None
     end = close + 1
     return ("GENERIC_OP_NAME" if _GENERIC_AFTER.match(text, end) else "STRING"), end
@@ -294,15 +297,18 @@ class Cursor:
     fast reader. A token is (type, start, end); its text is sliced only for the kinds whose text decides
     structure, so a 100 MB string constant is matched in place and never copied."""
 
-    __slots__ = ("text", "pos", "limit", "buffer", "index", "batch")
+    __slots__ = ("text", "pos", "limit", "buffer", "index", "batch", "newline")
 
-    def __init__(self, text: str, pos: int):
+    def __init__(self, text: str, pos: int, newline: int = -1):
         self.text = text
         self.pos = pos  # where scanning goes on
         self.limit = pos  # the end of the line (or window) being scanned
         self.buffer: list[tuple[str, int, int]] = []
         self.index = 0  # the current token's place in the buffer
         self.batch = 4  # tokens the next scan lists at most
+        # The first newline at or after the line being scanned, where known (-1: not known; the text's length:
+        # none). A caller that found it passes it: a 100 MB line is not searched again.
+        self.newline = newline
 
     def _fill(self) -> None:
         text, pos = self.text, self.pos
@@ -315,8 +321,12 @@ class Cursor:
             return
         end = self.limit
         if pos >= end:
-            end = text.find("\n", pos)
-            end = size if end < 0 else end + 1
+            newline = self.newline
+            if newline < pos:
+                newline = text.find("\n", pos)
+                newline = size if newline < 0 else newline
+                self.newline = newline
+            end = min(newline + 1, size)
             brace = text.find("{", pos, end)  # one character: found at memory speed in a 100 MB line
             metadata = -1 if brace < 0 else text.find("{-#", brace, end)
             if metadata >= 0:  # the one token that spans lines: `{-# ... #-}`
@@ -354,7 +364,7 @@ class Cursor:
         match, text, buffer = _master().match, self.text, self.buffer
         pos = self.pos
         while count and pos < end:
-            if text[pos] == '"' and (string := long_string(text, pos)) is not None:
+            if text[pos] == '"' and (string := long_string(text, pos, self.newline)) is not None:
                 buffer.append((string[0], pos, string[1]))
                 count -= 1
                 pos = string[1]
