@@ -13,16 +13,60 @@ if TYPE_CHECKING:
 
 
 class _Decoded:
-    """What an op's own text says: attribute values by name, bare words before the signature, first symbol."""
+    """What an op's own text says: attribute values by name, bare words before the signature, first symbol.
 
-    __slots__ = ("values", "words", "symbol")
+    A text of `_LONG_TEXT` characters or more (a `main` with thousands of arguments) is tokenized whole only when
+    its values or words are asked for: its symbol, all that is asked of a function, is read from the text before
+    its first `(` where that holds no string or comment."""
+
+    __slots__ = ("_text", "_values", "_words", "symbol")
 
     def __init__(self, text: str):
-        tokens = tokenize(text, strict=False)
-        self.values = _collect(tokens, text)
-        self.words = _words(tokens)
+        self._text = text
+        self._values = self._words = None
+        if len(text) >= _LONG_TEXT:
+            prefix = _plain_prefix(text)
+            if prefix is not None:
+                symbol = next((t for t in tokenize(prefix, strict=False) if t.type == "SYMBOL_REF"), None)
+                if symbol is not None:
+                    self.symbol = symbol.value[1:].strip('"')
+                    return
+        tokens = self._decode()
         symbol = next((t for t in tokens if t.type == "SYMBOL_REF"), None)
         self.symbol = None if symbol is None else symbol.value[1:].strip('"')
+
+    def _decode(self) -> list[Token]:
+        text = self._text
+        tokens = tokenize(text, strict=False)
+        self._values = _collect(tokens, text)
+        self._words = _words(tokens)
+        self._text = None
+        return tokens
+
+    @property
+    def values(self) -> dict[str, str]:
+        if self._values is None:
+            self._decode()
+        return self._values
+
+    @property
+    def words(self) -> list[str]:
+        if self._words is None:
+            self._decode()
+        return self._words
+
+
+_LONG_TEXT = 1 << 16
+
+
+def _plain_prefix(text: str) -> str | None:
+    """The text before the first `(`, when no string or comment can hide one before it: then that `(` starts a
+    token, and the tokens before it are the whole text's."""
+    cut = text.find("(")
+    if cut < 0:
+        return None
+    prefix = text[:cut]
+    return None if '"' in prefix or "/" in prefix or "{" in prefix else prefix
 
 
 _DECODED: TextTable[_Decoded] = TextTable()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from hlo_fix.ir.element_types import integer_range
+from hlo_fix.ir.headers import LONG_HEADER, argument_type_span, function_header
 from hlo_fix.ir.memo import TextTable, memoized
 from hlo_fix.ir.tokens import Token, matching_close, tokenize
 
@@ -226,6 +227,11 @@ def _argument_types(owner: "OpView") -> dict[str, "str | tuple[str]"]:
     The other arguments of the owner get their type text filled in on the way."""
     found: dict[str, str | tuple[str]] = {}
     texts = [owner.own_text]
+    header = function_header(owner) if len(texts[0]) >= LONG_HEADER else None
+    if header is not None:
+        for argument in header.arguments:
+            found.setdefault(argument.name, argument.type_text)
+        texts.pop()
     texts.extend(owner.module.text[a:b] for a, b in _label_spans(owner))
     for text in texts:
         tokens = tokenize(text, strict=False)
@@ -234,14 +240,8 @@ def _argument_types(owner: "OpView") -> dict[str, "str | tuple[str]"]:
                 continue
             nxt = tokens[i + 1]
             if nxt.type == "COLON":
-                j = i + 2
-                k = j
-                while k < len(tokens) and not (tokens[k].type in ("COMMA", "RPAR", "LBRACE") or (
-                    tokens[k].type == "BARE_ID" and tokens[k].value == "loc")):
-                    if tokens[k].type in ("LESSTHAN", "LPAR", "LSQB"):
-                        k = matching_close(tokens, k)
-                    k += 1
-                found[tok.value] = text[tokens[j].start : tokens[k - 1].end] if k > j else ""
+                span = argument_type_span(tokens, i + 2)
+                found[tok.value] = text[span[0] : span[1]] if span is not None else ""
             elif nxt.type == "EQUAL" and i + 2 < len(tokens) and tokens[i + 2].type == "VALUE_REF":
                 found[tok.value] = (tokens[i + 2].value,)
     for region in owner.regions:

@@ -13,6 +13,7 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from hlo_fix.ir.attributes import parse_string
+from hlo_fix.ir.headers import LONG_HEADER, entries_text, function_header, next_dict_spans, result_dict_spans
 from hlo_fix.ir.tokens import matching_close, tokenize
 from hlo_fix.sharding.gspmd import parse_gspmd, unspecified_dims, with_open_dims
 from hlo_fix.ir.opkey import op_key
@@ -126,26 +127,19 @@ class ShardingAnalysis:
         """Argument and result attribute dictionaries of `func.func @f(%arg0: T {sdy.sharding = ...}) -> (T {...})`."""
         if not func.regions:
             return
-        text = func.own_text
-        tokens = tokenize(text, strict=False)
         region = func.regions[0]
         args = {a.name: a for a in region.arguments}
-        open_paren = next((i for i, t in enumerate(tokens) if t.type == "LPAR"), None)
-        if open_paren is None:
+        arguments, results = _header_dictionaries(func)
+        if arguments is None:
             return
-        close = matching_close(tokens, open_paren)
-        for i in range(open_paren + 1, close):
-            tok = tokens[i]
-            if tok.type == "VALUE_REF" and tok.value in args and tokens[i + 1].type == "COLON":
-                attrs = _next_dict(tokens, i + 2, close, text)
+        for name, attrs in arguments:
+            if name in args:
                 for raw in (attrs.get("sdy.sharding"), attrs.get("mhlo.sharding")):
                     for sharding in self._parse(raw)[:1]:
-                        self._declare(args[tok.value], sharding)
-        arrow = next((i for i in range(close, len(tokens)) if tokens[i].type == "ARROW"), None)
-        if arrow is None or not region.ops:
+                        self._declare(args[name], sharding)
+        if results is None or not region.ops:
             return
         returns = region.ops[-1]
-        results = _result_dicts(tokens, arrow + 1, text)
         for operand, attrs in zip(returns.operands, results):
             for raw in (attrs.get("sdy.sharding"), attrs.get("mhlo.sharding")):
                 for sharding in self._parse(raw)[:1]:
@@ -340,60 +334,28 @@ def _owns(op: "Op", pos: int) -> bool:
     return any(a <= pos < b for a, b in op.segments)
 
 
-def _next_dict(tokens, start: int, stop: int, text: str) -> dict[str, str]:
-    """The attribute dictionary that follows an argument's type, before the next argument."""
-    i = start
-    while i < stop and tokens[i].type not in ("COMMA", "LBRACE"):
-        if tokens[i].type in ("LESSTHAN", "LPAR", "LSQB"):
-            i = matching_close(tokens, i)
-        i += 1
-    if i >= stop or tokens[i].type != "LBRACE":
-        return {}
-    return _dict_entries(tokens, i, text)
-
-
-def _dict_entries(tokens, open_index: int, text: str) -> dict[str, str]:
-    from hlo_fix.ir.attributes import value_end
-
-    close = matching_close(tokens, open_index)
-    entries = {}
-    depth = tokens[open_index].depth + 1
-    for i in range(open_index + 1, close):
-        tok = tokens[i]
-        if tok.depth == depth and tok.type in ("ATTR_KEY", "STRING") and tokens[i + 1].type == "EQUAL":
-            end = value_end(tokens, i + 2, stop_at_colon=False)
-            entries[tok.value.strip('"')] = text[tokens[i + 2].start : tokens[end - 1].end]
-    return entries
-
-
-def _result_dicts(tokens, start: int, text: str) -> list[dict[str, str]]:
-    """Per result, its attribute dictionary: `-> (T {a = 1}, T)` or `-> T {a = 1}` or `-> T`."""
-    if start >= len(tokens):
-        return []
-    if tokens[start].type == "LPAR":
-        close = matching_close(tokens, start)
-        results: list[dict[str, str]] = [{}]
-        i = start + 1
-        while i < close:
-            tok = tokens[i]
-            if tok.type == "COMMA" and tok.depth == tokens[start].depth + 1:
-                results.append({})
-            elif tok.type == "LBRACE" and tok.depth == tokens[start].depth + 1:
-                results[-1] = _dict_entries(tokens, i, text)
-                i = matching_close(tokens, i)
-            elif tok.type in ("LESSTHAN", "LPAR", "LSQB"):
-                i = matching_close(tokens, i)
-            i += 1
-        return results
-    i = start
-    while i < len(tokens) and tokens[i].type not in ("LBRACE",):
-        if tokens[i].type in ("LESSTHAN", "LPAR", "LSQB"):
-            i = matching_close(tokens, i)
-        i += 1
-    if i < len(tokens) and tokens[i].type == "LBRACE":
-        # The function body's `{` is not in the own text, so a brace here is the result's dictionary.
-        return [_dict_entries(tokens, i, text)]
-    return [{}]
+def _header_dictionaries(func: "Op"):
+    """([(argument name, its attributes)], per result its attributes or None without `->`); (None, None) when
+    the header has no argument list. A long header is read per argument (`hlo_fix.ir.headers`)."""
+    if len(func.own_text) >= LONG_HEADER:
+        header = function_header(func)
+        if header is not None:
+            return [(a.name, a.attributes) for a in header.arguments], header.results
+    text = func.own_text
+    tokens = tokenize(text, strict=False)
+    open_paren = next((i for i, t in enumerate(tokens) if t.type == "LPAR"), None)
+    if open_paren is None:
+        return None, None
+    close = matching_close(tokens, open_paren)
+    arguments = [
+        (tok.value, entries_text(next_dict_spans(tokens, i + 2, close), text))
+        for i, tok in enumerate(tokens[open_paren + 1 : close], open_paren + 1)
+        if tok.type == "VALUE_REF" and tokens[i + 1].type == "COLON"
+    ]
+    arrow = next((i for i in range(close, len(tokens)) if tokens[i].type == "ARROW"), None)
+    if arrow is None:
+        return arguments, None
+    return arguments, [entries_text(entries, text) for entries in result_dict_spans(tokens, arrow + 1)]
 
 
 def analysis(ctx) -> ShardingAnalysis:
