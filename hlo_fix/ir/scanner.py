@@ -42,6 +42,9 @@ from hlo_fix.ir.tokens import CLOSERS, OPENERS, Cursor, token_kind_at, tokenize,
 
 _NO_END = 1 << 62  # an end position past any text
 _SPACE = re.compile(r"[ \t\r\n]*")
+# After a name, what may make it something other than an op's (`key =`, a unit attribute `{a, b}`), or hide
+# what follows (a comment), or be the end of the text.
+_NOT_AFTER_AN_OP_NAME = frozenset({"", "=", ",", "}", "/"})
 _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$")
 
 
@@ -60,6 +63,8 @@ class _Lexicon:
         self.line_head = re.compile(rf"([ \t]*){self.head.pattern}")
         self.result = re.compile(rf"({value})(?::([0-9]+))?")
         self.use = re.compile(value)
+        self.bare_word = re.compile(t["BARE_ID"])
+        self.layout = re.compile(rf"(?:{t['WS']})?")
         self.string = re.compile(string)
         # What makes a line more than one plain op, looked for after its head (strings blanked): a `{` that opens
         # a region, a block reference `^`, or an op name (dotted, default-dialect or generic) after the head (but
@@ -140,6 +145,8 @@ _SIGNATURE_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 # The same over UTF-8 bytes (`bytes.translate` deletes at memory speed; every non-ASCII byte goes).
 _SIGNATURE_DELETE = bytes(c for c in range(256) if c >= 128 or chr(c) not in '()[]{}<>"\\\n')
 _SIGNATURE_STRING_BYTES = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+# The same, keeping the bytes of non-ASCII characters (a backslash in a string escapes a whole character).
+_KEEP_NON_ASCII = bytes(c for c in range(128) if chr(c) not in '()[]{}<>"\\\n')
 # A line longer than this is not copied or translated: the token path reads it in place.
 _LONG_LINE = 1 << 20
 
@@ -464,6 +471,7 @@ class _Reader:
         more_than_one_op = lx.more_than_one_op
         use_findall = lx.use.findall
         string_sub = lx.string.sub
+        blank_strings = _blank_strings
         alias_match = lx.alias.match
         aliases = module._aliases
         scope = self.scope
@@ -494,14 +502,16 @@ class _Reader:
                     continue
                 # The common case first, inlined: a whole op on one line (exporters print nothing else). Comments
                 # and non-ASCII text outside a string (an error MLIR's lexer reports) go to the token path.
-                if not self.brackets and self.can_end and (plain_block or ("//" not in line and line.isascii())):
+                if not self.brackets and self.can_end and (
+                    plain_block or (line.isascii() and ("/" not in line or "//" not in line))
+                ):
                     match = line_head(line)
                     if match is not None:
                         indent, results, generic, name = match.groups()
                         indent = len(indent)
                         head_end = match.end()
                         if '"' in line:
-                            tail, head_end = string_sub('""', line[head_end:]), 0
+                            tail, head_end = blank_strings(line[head_end:]), 0
                         else:
                             tail = line
                         region_line = None
@@ -514,7 +524,9 @@ class _Reader:
                                 plain = "^" not in tail and ("{" not in tail or region_brace(tail, head_end) is None)
                         else:
                             # A head that ends by opening a region (`func.func ... {`, `"stablehlo.scatter"(...) ({`).
-                            region_line = self.region_opening(line, start, tail, head_end, more_than_one_op)
+                            region_line = self.region_opening(
+                                line, start, tail, head_end, more_than_one_op if careful or index in flagged else None
+                            )
                             plain = region_line is not None
                         if plain and (generic is not None or "." in name or name in BARE_OP_NAMES):
                             current = self.current
@@ -617,19 +629,33 @@ class _Reader:
 
     def region_opening(self, line: str, start: int, tail: str, head_end: int, more_than_one_op):
         """For a head line that ends with `{`: (brace offset, the brackets open before it, whether it opens a
-        region), or None when the line needs the token path."""
+        region), or None when the line needs the token path. `more_than_one_op` is None where the line holds no
+        place a second op may start (`_blocks`): then only a region or block label before the last `{` counts,
+        as for a one-line op."""
         end = len(line.rstrip(_TRAILING_SPACE))
         if line[end - 1] != "{":
             return None
-        if more_than_one_op(tail, head_end, len(tail.rstrip(_TRAILING_SPACE)) - 1):
+        last = len(tail.rstrip(_TRAILING_SPACE)) - 1
+        if more_than_one_op is None:
+            if self.lx.opens_region(tail, head_end, last):
+                return None
+        elif more_than_one_op(tail, head_end, last):
             return None
         brackets = _bracket_stack(line[: end - 1])
         if brackets is None:
             return None
-        after = _SPACE.match(self.text, start + end).end()
-        if self.text[after : after + 1] in ("%", "^"):
+        text = self.text
+        after = _SPACE.match(text, start + end).end()
+        if text[after : after + 1] in ("%", "^"):
             return start + end - 1, brackets, True  # a result or a block label: a region (no need to lex)
-        cursor = Cursor(self.text, start + end)
+        word = self.lx.bare_word.match(text, after)
+        if word is not None:
+            # A name not followed by `=` (a key), `,` or `}` (a unit attribute) starts an op: `starts_region`,
+            # without lexing (`module ... {` then `func.func ...`).
+            follows = self.lx.layout.match(text, word.end()).end()
+            if text[follows : follows + 1] not in _NOT_AFTER_AN_OP_NAME:
+                return start + end - 1, brackets, True
+        cursor = Cursor(text, start + end)
         return start + end - 1, brackets, starts_region(cursor.peek(0), cursor.peek(1))
 
     def open_line_region(self, op: Op, brace: int, brackets: list[str], region: bool) -> None:
@@ -874,6 +900,31 @@ def header_definitions(text: str) -> list[str]:
     return names
 
 
+def _blank_strings(line: str) -> str:
+    """`lexicon().string.sub('""', line)` for text without a newline: each string emptied. The regular
+    expression takes a few nanoseconds a character inside a string, so a line with a long constant
+    (`dense<"0x...">`) has its strings found with `str.find` instead, up to the first one with a backslash."""
+    if len(line) < 256:
+        return lexicon().string.sub('""', line)
+    parts = []
+    at = 0
+    pos = line.find('"')
+    while pos >= 0:
+        close = line.find('"', pos + 1)
+        if close < 0:
+            break
+        if line.find("\\", pos, close) >= 0:  # an escape: the terminal decides the rest
+            parts.append(line[at:pos])
+            parts.append(lexicon().string.sub('""', line[pos:]))
+            return "".join(parts)
+        parts.append(line[at:pos])
+        parts.append('""')
+        at = close + 1
+        pos = line.find('"', at)
+    parts.append(line[at:])
+    return "".join(parts)
+
+
 def _blanked(string: re.Match) -> str:
     """A string literal with its contents blanked: same length, no brackets or value names in it."""
     return '"' + " " * (len(string.group()) - 2) + '"'
@@ -889,13 +940,21 @@ def _bare_percent(line: str, pos: int) -> int:
 
 def _bracket_stack(text: str, stack: list[str] | None = None) -> list[str] | None:
     """The brackets still open after `text` (strings and arrows left out), on top of `stack`; None where a
-    bracket closes what is not open."""
-    signature = signatures(text)[0]
-    if '"' in signature:
-        signature = _SIGNATURE_STRING.sub("", signature)
+    bracket closes what is not open. Adjacent pairs are cancelled with `bytes.replace` first (a line's brackets
+    mostly close where they open), so the loop sees only the few left."""
+    signature = text.encode("utf-8", "surrogatepass").replace(b"->", b"  ").translate(None, _KEEP_NON_ASCII)
+    if b"\n" in signature:
+        signature = signature[: signature.index(b"\n")]
+    if b'"' in signature:
+        signature = _SIGNATURE_STRING_BYTES.sub(b"", signature)
+    while signature:
+        reduced = signature.replace(b"()", b"").replace(b"[]", b"").replace(b"<>", b"").replace(b"{}", b"")
+        if len(reduced) == len(signature):
+            break
+        signature = reduced
     stack = [] if stack is None else stack
-    for ch in signature:
-        kind = _BRACKET_KINDS.get(ch)
+    for code in signature:
+        kind = _BRACKET_KINDS.get(chr(code))
         if kind is None:
             continue
         if kind in OPENERS:

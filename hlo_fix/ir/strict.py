@@ -104,7 +104,7 @@ def _without_long_strings(text: str) -> tuple[str, list[tuple[int, int]]]:
         end = text.find("\n", pos)
         end = len(text) if end < 0 else end
         if end - pos > _LONG_LINE:
-            cursor = Cursor(text, pos)
+            cursor = Cursor(text, pos, end)
             while True:
                 kind, start, stop = cursor.token()
                 if kind == "$END" or start >= end:
