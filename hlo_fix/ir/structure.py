@@ -58,9 +58,12 @@ def structure(op: "Op") -> Structure:
     arguments or enter calls are not cached (see their callers)."""
     order: list["Value"] = []
     numbering: dict[int, int] = {}
+    # Locals and a list built before the tuple: a deep model has a hundred thousand values to describe.
+    known_number = numbering.get
+    plumbing = _PLUMBING
 
     def describe(value: "Value", depth: int):
-        known = numbering.get(id(value))
+        known = known_number(id(value))
         if known is not None:
             return known
         if len(order) >= BUDGET:
@@ -72,12 +75,13 @@ def structure(op: "Op") -> Structure:
             return ("argument", value.index)
         if depth == 0:
             return ("deep",)
-        if owner.name not in _PLUMBING:
+        if owner.name not in plumbing:
             return (op_key(owner), value.index)
-        return (_node_key(owner), value.index, tuple(describe(v, depth - 1) for v in owner.operands))
+        depth -= 1
+        return (_node_key(owner), value.index, tuple([describe(v, depth) for v in owner.operands]))
 
     try:
-        key = (op_key(op), tuple(describe(v, DEPTH) for v in op.operands[1:]))
+        key = (op_key(op), tuple([describe(v, DEPTH) for v in op.operands[1:]]))
     except _TooLarge:
         key = None
     return Structure(key, order)
