@@ -13,6 +13,7 @@ from hlo_fix.errors import ParseError
 from hlo_fix.ir.printer import print_module
 from hlo_fix.ir.scanner import read_module
 from hlo_fix.ir.source import find_word, read_source
+from hlo_fix.ir.strict import read_module_strict
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -119,3 +120,29 @@ def read_source_of(directory, text: str) -> str:
     path = directory / "clean.mlir"
     path.write_text(text, encoding="ascii")
     return read_source(path)
+
+
+@pytest.mark.parametrize("escape", ["", "\\\\", '\\"'])
+def test_strict_reads_long_strings_as_the_fast_reader_does(escape):
+    """Strict mode hands the long strings it found for its skeleton to the fast reader: same IR either way,
+    with or without an escape in the string."""
+    text = weights_module(3 << 20).replace('"0x', f'"0x{escape}', 1)  # a line long enough for strict's cuts
+    text = text.replace("%0 = stablehlo.add", f'%1 = "t.op"() {{s = "{"ab" * 5000}"}} : () -> tensor<f32>\n    %0 = stablehlo.add')
+    strict, fast = read_module_strict(text, "w.mlir"), read_module(text, "w.mlir")
+    assert [(op.name, op.start, op.end) for op in strict.walk()] == [(op.name, op.start, op.end) for op in fast.walk()]
+    assert print_module(strict) == text
+
+
+def test_strict_reports_a_control_character_in_a_long_string_as_the_fast_reader_does():
+    text = weights_module(1 << 21)
+    at = text.index('"0x') + (1 << 20)
+    damaged = text[:at] + "\x03" + text[at + 1 :]
+    with pytest.raises(ParseError) as fast:
+        read_module(damaged, "w.mlir")
+    with pytest.raises(ParseError) as strict:
+        read_module_strict(damaged, "w.mlir")
+    assert (strict.value.line, strict.value.column, strict.value.message) == (
+        fast.value.line,
+        fast.value.column,
+        fast.value.message,
+    )

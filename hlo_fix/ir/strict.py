@@ -19,6 +19,7 @@ from hlo_fix.ir.grammar import grammar_text
 from hlo_fix.ir.model import Module, Op
 from hlo_fix.ir.postlex import RegionPostLexer
 from hlo_fix.ir.scanner import read_module
+from hlo_fix.ir.tokens import known_strings
 
 # How a Lark token type is named in an error message, where its text would not say it.
 _SHOWN_TOKENS = {"_SEP": "end of statement"}
@@ -73,11 +74,16 @@ def parse_tree(text: str, filename: str = "<input>"):
     """The Lark parse tree of a whole module; raises ParseError (1-based line and column) on malformed text.
     Strings longer than a few kilobytes (weights baked in as hex) are parsed as `""`: Lark would copy each into
     a token, and what they hold is no part of the syntax. Error positions are mapped back to the text."""
+    return _parse(text, filename)[0]
+
+
+def _parse(text: str, filename: str):
+    """(`parse_tree`'s tree, the long strings cut out of the skeleton)."""
     from lark.exceptions import LarkError, UnexpectedCharacters
 
     skeleton, cuts = _without_long_strings(text)
     try:
-        return strict_parser().parse(skeleton)
+        return strict_parser().parse(skeleton), cuts
     except UnexpectedCharacters as exc:
         # The post-lexer reads every token before the parser starts, so a bad character is found before any
         # syntax error; report whichever comes first in the text.
@@ -157,8 +163,10 @@ def _syntax_error_before(text: str, end: int, filename: str) -> ParseError | Non
 def read_module_strict(text: str, filename: str = "<input>") -> Module:
     """Check the text against the complete grammar, then read it with the fast reader (same IR as
     `read_module`). The fast reader's own checks (empty input, dangling `loc(#locN)` aliases) still apply."""
-    parse_tree(text, filename)
-    return read_module(text, filename)
+    _, cuts = _parse(text, filename)
+    # The long strings found for the skeleton are not searched for again (`known_strings`).
+    with known_strings(text, {start - 1: start + length + 1 for start, length in cuts}):
+        return read_module(text, filename)
 
 
 def _parse_error(exc: Exception, text: str, filename: str) -> ParseError:

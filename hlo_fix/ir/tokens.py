@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from contextlib import contextmanager
 from typing import NamedTuple
 
 from hlo_fix.errors import ParseError
@@ -176,6 +177,10 @@ def long_string(text: str, pos: int, newline: int = -1) -> tuple[str, int] | Non
     None where the terminal itself must decide. Same token as the terminal's: up to the next quote, no
     newline; GENERIC_OP_NAME when `(` follows. `newline`, where the caller knows it, is the first newline at
     or after `pos` (one search less over a long line)."""
+    known, ends = _KNOWN
+    if known is text and pos in ends:
+        end = ends[pos]
+        return ("GENERIC_OP_NAME" if _GENERIC_AFTER.match(text, end) else "STRING"), end
     close = text.find('"', pos + 1)
     if close < 0 or text.find("\\", pos, close) >= 0:
         return None
@@ -183,6 +188,22 @@ def long_string(text: str, pos: int, newline: int = -1) -> tuple[str, int] | Non
         return None
     end = close + 1
     return ("GENERIC_OP_NAME" if _GENERIC_AFTER.match(text, end) else "STRING"), end
+
+
+# Long strings of a text already lexed (the opening quote's offset -> the token's end), while a caller reads it
+# again (`known_strings`).
+_KNOWN: list = [None, {}]
+
+
+@contextmanager
+def known_strings(text: str, ends: dict[int, int]):
+    """While the block runs, `long_string` answers for these strings of `text` without searching them again:
+    strict mode lexes a 100 MB constant for its skeleton, then the fast reader meets it again."""
+    _KNOWN[:] = [text, ends]
+    try:
+        yield
+    finally:
+        _KNOWN[:] = [None, {}]
 
 
 def _kind(match: re.Match) -> str:
