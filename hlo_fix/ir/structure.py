@@ -42,14 +42,14 @@ _PLUMBING = frozenset(
 
 class Structure:
     """`key` (hashable; None when the graph is too large to compare cheaply) and `order`, the values the walk
-    reached, each at its position in the key."""
+    reached, each at its position in the key (`positions`: by value id)."""
 
     __slots__ = ("key", "order", "positions")
 
-    def __init__(self, key, order: list["Value"]):
+    def __init__(self, key, order: list["Value"], positions: dict[int, int] | None = None):
         self.key = key
         self.order = order
-        self.positions = {id(v): i for i, v in enumerate(order)}
+        self.positions = positions if positions is not None else {id(v): i for i, v in enumerate(order)}
 
 
 def structure(op: "Op") -> Structure:
@@ -84,7 +84,8 @@ def structure(op: "Op") -> Structure:
         key = (op_key(op), tuple([describe(v, DEPTH) for v in op.operands[1:]]))
     except _TooLarge:
         key = None
-    return Structure(key, order)
+    # `numbering` is each reached value's position in `order`.
+    return Structure(key, order, numbering)
 
 
 class _TooLarge(Exception):
