@@ -146,3 +146,44 @@ def test_strict_reports_a_control_character_in_a_long_string_as_the_fast_reader_
         fast.value.column,
         fast.value.message,
     )
+
+
+DEBUG_MODULE = (
+    "// a comment\n"
+    "module @m {\n"
+    "  func.func @main(%arg0: tensor<4xf32>) -> tensor<4xf32> {\n"
+    "    %0 = stablehlo.abs %arg0 : tensor<4xf32> loc(#loc1)\n"
+    '    %1 = "stablehlo.negate"(%0) : (tensor<4xf32>) -> tensor<4xf32> loc(#loc2)\n'
+    "    return %1 : tensor<4xf32>\n"
+    "  }\n"
+    "}\n"
+    '#loc1 = loc("model.py":3:1)\n'
+    '#loc2 = loc("model.py":4:1)\n'
+)
+
+
+@pytest.mark.parametrize("anchor", ["a comment", "stablehlo.abs", '"stablehlo.negate"', "return", '"model.py":4'])
+@pytest.mark.parametrize("character", ["\x01", "\x1f", "\x7f"])
+def test_control_character_anywhere_is_reported_where_it_is(anchor, character):
+    """The signature pass over each block notes control characters; wherever one is (a comment, a one-line op,
+    a generic op, the trailing alias block), it is reported at its place."""
+    at = DEBUG_MODULE.index(anchor) + 2
+    damaged = DEBUG_MODULE[:at] + character + DEBUG_MODULE[at:]
+    first = CONTROL.search(damaged).start()
+    line = damaged.count("\n", 0, first) + 1
+    column = first - (damaged.rfind("\n", 0, first) + 1) + 1
+    for read in (read_module, read_module_strict):
+        with pytest.raises(ParseError) as caught:
+            read(damaged, "d.mlir")
+        assert (caught.value.line, caught.value.column) == (line, column), read
+        assert caught.value.message == f"unexpected character {character!r}"
+
+
+def test_control_character_after_a_long_line_is_reported():
+    """A line too long for the blocks is not in their signatures: the whole-text check still runs."""
+    text = weights_module(3 << 20)
+    at = text.index("return")
+    damaged = text[:at] + "\x05" + text[at:]
+    with pytest.raises(ParseError) as caught:
+        read_module(damaged, "w.mlir")
+    assert (caught.value.line, caught.value.column) == (damaged.count("\n", 0, at) + 1, 5)

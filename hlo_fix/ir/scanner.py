@@ -156,6 +156,33 @@ def signatures(text: str) -> list[str]:
     return text.replace("->", "  ").translate(_SIGNATURE).split("\n")
 
 
+# Control characters, as bytes (`_CONTROL_TABLE`), and the signature table that keeps them: translating a block
+# for its signatures then also tells whether it holds one, so the text need not be translated again for them.
+_CONTROL_BYTES = bytes((*range(0, 9), 11, 12, *range(14, 32), 127))
+_SIGNATURE_AND_CONTROL_DELETE = bytes(c for c in _SIGNATURE_DELETE if c not in _CONTROL_BYTES)
+
+
+class _Checked:
+    """How far from the start the text is known to hold no control character, and whether a block held one."""
+
+    __slots__ = ("upto", "control")
+
+    def __init__(self) -> None:
+        self.upto = 0
+        self.control = False
+
+    def signatures(self, block: str, start: int) -> list[bytes]:
+        """`byte_signatures(block)` for the block at `start`, noting what the same pass says of control
+        characters."""
+        data = block.encode("utf-8", "surrogatepass").replace(b"->", b"  ").translate(None, _SIGNATURE_AND_CONTROL_DELETE)
+        if len(data.translate(None, _CONTROL_BYTES)) != len(data):
+            self.control = True
+            data = data.translate(None, _CONTROL_BYTES)
+        if start <= self.upto:
+            self.upto = max(self.upto, start + len(block) + 1)
+        return data.split(b"\n")
+
+
 def byte_signatures(text: str) -> list[bytes]:
     """`signatures`, as bytes: a third faster on large blocks."""
     data = text.encode("utf-8", "surrogatepass").replace(b"->", b"  ")
@@ -196,11 +223,12 @@ def _second_op_offsets(block: str) -> list[int]:
 _NOT_AN_OP_END = frozenset(" \t\r\n=,([{<")
 
 
-def _blocks(text: str, flagged: set[int], chunk: int = 1 << 20):
+def _blocks(text: str, flagged: set[int], checked: _Checked, chunk: int = 1 << 20):
     """The lines with their bracket balances, a megabyte at a time: holding all lines of a 40 MB module as
     strings at once would cost more memory than the IR itself. A line longer than `_LONG_LINE` comes as
     (None, its length, False), never copied. The index of each line where a second op may start goes into `flagged`
-    (`_second_op_offsets`, searched over the whole block)."""
+    (`_second_op_offsets`, searched over the whole block); what the blocks say of control characters, into
+    `checked`."""
     pos = 0
     line = 0  # index of the block's first line
     size = len(text)
@@ -228,11 +256,12 @@ def _blocks(text: str, flagged: set[int], chunk: int = 1 << 20):
         lines = block.split("\n")
         # Plain: no comment and nothing but ASCII; then no line of it needs the per-line checks for these.
         plain = block.isascii() and ("/" not in block or "//" not in block)  # (one character: memchr)
-        yield lines, list(map(_signature_delta, byte_signatures(block))), plain
+        yield lines, list(map(_signature_delta, checked.signatures(block, pos))), plain
         line += len(lines)
         pos = end + 1
 
 
+_HEX_PIECE = 1 << 12  # a shorter piece is not worth trying as hex digits
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL_TABLE = {c: None for c in (*range(0, 9), 11, 12, *range(14, 32), 127)}
 _TRAILING_SPACE = " \t\r"
@@ -296,6 +325,7 @@ class _Reader:
         self.stated: Op | _Alias | None = None
         # Line bookkeeping of the token path: a known (offset, line) to count newlines from.
         self.known = (0, 1, 0)
+        self.checked = _Checked()
 
     # -- values -------------------------------------------------------------------------------------------
     def define(self, value: Value) -> Value:
@@ -486,7 +516,7 @@ class _Reader:
         second_results = lx.second_results.search
         index = -1
         region_brace = lx.region_brace.search
-        for lines, deltas, plain_block in _blocks(self.text, flagged):
+        for lines, deltas, plain_block in _blocks(self.text, flagged, self.checked):
             if lines is None:  # a line too long to copy: the token path reads it in place
                 start = offset
                 offset += deltas + 1
@@ -832,7 +862,7 @@ class _Reader:
             if not self.lx.alias_block.fullmatch(text, start):
                 return False
         block = text[start:]
-        if any(map(_signature_delta, byte_signatures(block))):
+        if any(map(_signature_delta, self.checked.signatures(block, start))):
             return False  # an unbalanced definition (a truncated file): the line-by-line path reports it
         self.module.alias_blocks.append((start, len(text)))
         return True
@@ -875,7 +905,7 @@ def header_definitions(text: str) -> list[str]:
             for tok, after in zip(tokens[name_at:], tokens[name_at + 1 :])
             if tok.type == "VALUE_REF" and (after.type == "EQUAL" or (after.type == "COLON" and tok.depth > 0))
         ]
-    work = lx.string.sub(_blanked, text) if '"' in text else text
+    work = _blank_strings(text, keep_length=True) if '"' in text else text
     work = work.replace("->", "  ")
     names = []
     depth = 0  # brackets open before `at`
@@ -900,11 +930,15 @@ def header_definitions(text: str) -> list[str]:
     return names
 
 
-def _blank_strings(line: str) -> str:
-    """`lexicon().string.sub('""', line)` for text without a newline: each string emptied. The regular
-    expression takes a few nanoseconds a character inside a string, so a line with a long constant
-    (`dense<"0x...">`) has its strings found with `str.find` instead, up to the first one with a backslash."""
-    if len(line) < 256:
+def _blank_strings(line: str, keep_length: bool = False) -> str:
+    """`lexicon().string.sub('""', line)` for text without a newline: each string emptied (or, keeping
+    lengths, its contents blanked: `_blanked`). The regular expression takes a few nanoseconds a character
+    inside a string, so a line with a long constant (`dense<"0x...">`) has its strings found with `str.find`
+    instead, up to the first one with a backslash."""
+    if keep_length:
+        if "\n" in line or "\\" in line:
+            return lexicon().string.sub(_blanked, line)
+    elif len(line) < 256:
         return lexicon().string.sub('""', line)
     parts = []
     at = 0
@@ -918,7 +952,7 @@ def _blank_strings(line: str) -> str:
             parts.append(lexicon().string.sub('""', line[pos:]))
             return "".join(parts)
         parts.append(line[at:pos])
-        parts.append('""')
+        parts.append('"' + " " * (close - pos - 1) + '"' if keep_length else '""')
         at = close + 1
         pos = line.find('"', at)
     parts.append(line[at:])
@@ -1005,7 +1039,9 @@ def read_module(text: str, filename: str = "<input>") -> Module:
             raise ParseError("no operation found: expected a module or a function", 1, 1)
         _check_location_aliases(module)
         check_dialects(module)
-        _raise_earlier_control_character(text, filename, None, None, proven)
+        checked = reader.checked
+        if checked.control or checked.upto < len(text):  # (else the blocks' signatures saw every character)
+            _raise_earlier_control_character(text, filename, None, None, proven)
     except ParseError as exc:
         exc.path = exc.path or filename
         _raise_earlier_control_character(text, filename, exc.line, exc.column, proven)
@@ -1029,8 +1065,8 @@ def _raise_earlier_control_character(
     for pos in range(0, len(text), chunk):
         if pos in proven:
             continue
-        piece = text[pos : pos + chunk]
-        if piece.isascii():  # (a flag of the string: unhexlify takes ASCII text only)
+        piece = text[pos : pos + chunk] if len(text) > chunk else text
+        if len(piece) > _HEX_PIECE and piece.isascii():  # (a flag of the string: unhexlify takes ASCII only)
             try:
                 unhexlify(piece)
                 continue

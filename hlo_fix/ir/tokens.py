@@ -221,7 +221,11 @@ def _layout() -> re.Pattern:
 def token_kind_at(text: str, pos: int) -> str | None:
     """The kind of the first token at or after `pos` past whitespace (None at the end, or where no terminal
     matches). Comments are not skipped: callers make sure there are none."""
-    match = _master().match(text, _layout().match(text, pos).end())
+    pos = _layout().match(text, pos).end()
+    first = text[pos : pos + 1]
+    # The terminals that can start with this character, in the same order (`_by_first_character`).
+    pattern = _by_first_character()[ord(first)] if "" < first < "\x80" else _master()
+    match = pattern.match(text, pos)
     return None if match is None else _kind(match)
 
 
