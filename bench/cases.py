@@ -1,7 +1,8 @@
 """`make bench`, the other inputs: where the reader once blew up, each against jaxlib on the same input.
 
 - a 100 MB module that is one `dense<"0x...">` weight constant (memory: peak RSS against the file's size),
-  with `hlo-fix lint` and `hlo-fix lint --strict`;
+  with `hlo-fix lint` and `hlo-fix lint --strict`; and 100 MB of 200 medium constants, as a weights-baked
+  export has them;
 - a directory of thousands of small modules (the shared corpus three times over, or the fixtures many times
   when it is absent), against the summed `Module.parse` time of every file in one jaxlib process;
 - the same directory with `-j 1` (one process; the default forks one per CPU for that many files), and again
@@ -17,6 +18,7 @@ Each input is made once under bench/out/ (git-ignored). The sides run as fresh c
 from __future__ import annotations
 
 import argparse
+import random
 import shutil
 import subprocess
 import sys
@@ -39,6 +41,26 @@ def hex_constant_module(path: Path, megabytes: int = 100) -> Path:
             f"    %0 = stablehlo.add %arg0, %c : {shape}\n    return %0 : {shape}\n  }}\n}}\n",
             encoding="utf-8",
         )
+    return path
+
+
+def many_constants_module(path: Path, count: int = 200, kilobytes: int = 500) -> Path:
+    """A weights-baked export's shape: many medium weight constants (each below the reader's long-line size), each
+    used by an op. Random digits, seeded: a repeated pattern would favour searches that skip ahead."""
+    if not path.exists():
+        rng = random.Random(0)
+        elements = kilobytes * 1000 // 8
+        shape = f"tensor<{elements}xf32>"
+        lines = ["module @weights {", f"  func.func public @main(%arg0: {shape}) -> {shape} {{"]
+        previous = "%arg0"
+        for i in range(count):
+            unit = "".join(rng.choice("0123456789ABCDEF") for _ in range(80))
+            digits = unit * (elements * 8 // 80)
+            lines.append(f'    %c{i} = stablehlo.constant dense<"0x{digits}"> : {shape}')
+            lines.append(f"    %{i} = stablehlo.add {previous}, %c{i} : {shape}")
+            previous = f"%{i}"
+        lines += [f"    return {previous} : {shape}", "  }", "}", ""]
+        path.write_text("\n".join(lines), encoding="utf-8")
     return path
 
 
@@ -92,6 +114,7 @@ def main(argv=None) -> int:
     cases = [
         ("hex constant, lint", hex_constant_module(OUT / "hex100.mlir"), ["lint"]),
         ("hex constant, lint --strict", OUT / "hex100.mlir", ["lint", "--strict"]),
+        ("200 constants of 500 KB, lint", many_constants_module(OUT / "constants100.mlir"), ["lint"]),
         # bench/out is git-ignored, and lint skips what git ignores when it searches a directory.
         ("many small files, lint", many_files(OUT / "many"), ["lint", "--exit-zero", "--no-respect-gitignore"]),
         # The default forks one worker per CPU for this many files (`-j 0`); `-j 1` is one process.
