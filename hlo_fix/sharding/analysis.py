@@ -65,11 +65,15 @@ class ShardingAnalysis:
         at = text.find(_ANNOTATION_WORD)
         while at >= 0:
             op = self.module.op_at(at)
-            while op is not None and not _owns(op, at):
+            segment = None
+            while op is not None and (segment := _segment_at(op, at)) is None:
                 op = op.parent_op
+            after = at + len(_ANNOTATION_WORD)
             if op is not None:
                 ops.setdefault(id(op), op)
-            at = text.find(_ANNOTATION_WORD, at + len(_ANNOTATION_WORD))
+                # The rest of that segment is the same op's own text (a `main` header holds thousands of hits).
+                after = max(after, segment[1])
+            at = text.find(_ANNOTATION_WORD, after)
         # These declare with `<@mesh, [...]>` and need not spell "sharding": the reader indexed them by name.
         for op in self.module.ops_named("sdy.reshard", "sdy.manual_computation"):
             ops.setdefault(id(op), op)
@@ -330,8 +334,9 @@ def _build_template(op: "Op", calls) -> dict:
     return template
 
 
-def _owns(op: "Op", pos: int) -> bool:
-    return any(a <= pos < b for a, b in op.segments)
+def _segment_at(op: "Op", pos: int) -> tuple[int, int] | None:
+    """The segment of the op's own text that holds `pos`, if one does."""
+    return next(((a, b) for a, b in op.segments if a <= pos < b), None)
 
 
 def _header_dictionaries(func: "Op"):
