@@ -249,15 +249,26 @@ class ShardingAnalysis:
     def _neighbours(self, value: "Value", dim: int) -> list[tuple["Value", int]]:
         """The dims linked to (value, dim) by its defining op, its users, and (arguments) the calls that pass it."""
         found: list[tuple["Value", int]] = []
+        append = found.append
+        templates = self._op_templates
         owner = value.owner
         if owner is not None:
             if value.index >= 0:
-                self._from_template(found, owner, "r", value.index, dim)
+                template = templates.get(id(owner), _NOT_YET)
+                if template is _NOT_YET:
+                    template = self._template(owner)
+                if template is None:
+                    found.extend(self._op_adjacency(owner).get((id(value), dim), ()))
+                else:
+                    entries = template.get(("r", value.index, dim))
+                    if entries:
+                        results, operands = owner.results, owner.operands
+                        for other_side, other_index, other_dim in entries:
+                            append(((results if other_side == "r" else operands)[other_index], other_dim))
             else:
                 found.extend(self._op_adjacency(owner).get((id(value), dim), ()))
                 for site in self._block_argument_sites(value):
                     found.extend(self._op_adjacency(site).get((id(value), dim), ()))
-        templates = self._op_templates
         for user in value.users:
             operands = user.operands
             for index, operand in enumerate(operands):
@@ -272,18 +283,8 @@ class ShardingAnalysis:
                     if entries:
                         results = user.results
                         for other_side, other_index, other_dim in entries:
-                            found.append(((results if other_side == "r" else operands)[other_index], other_dim))
+                            append(((results if other_side == "r" else operands)[other_index], other_dim))
         return found
-
-    def _from_template(self, found: list, op: "Op", side: str, index: int, dim: int) -> None:
-        template = self._template(op)
-        if template is None:
-            value = op.results[index] if side == "r" else op.operands[index]
-            found.extend(self._op_adjacency(op).get((id(value), dim), ()))
-            return
-        results, operands = op.results, op.operands
-        for other_side, other_index, other_dim in template.get((side, index, dim), ()):
-            found.append(((results if other_side == "r" else operands)[other_index], other_dim))
 
     def _block_argument_sites(self, value: "Value") -> list["Op"]:
         """A function argument connects to its call sites; a loop-carried argument to its loop (the owner)."""
