@@ -25,6 +25,7 @@ from collections import defaultdict
 from sys import intern
 
 from hlo_fix.errors import ParseError
+from hlo_fix.ir.bodies import check_bodies
 from hlo_fix.ir.dialects import check_dialects
 from hlo_fix.ir.grammar import terminal_patterns
 from hlo_fix.ir.layout import (
@@ -1039,6 +1040,7 @@ def read_module(text: str, filename: str = "<input>") -> Module:
             raise ParseError("no operation found: expected a module or a function", 1, 1)
         _check_location_aliases(module)
         check_dialects(module)
+        check_bodies(module)
         checked = reader.checked
         if checked.control or checked.upto < len(text):  # (else the blocks' signatures saw every character)
             _raise_earlier_control_character(text, filename, None, None, proven)

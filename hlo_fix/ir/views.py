@@ -19,6 +19,8 @@ class ModuleView(Protocol):
 
     def alias_text(self, name: str) -> str | None: ...
 
+    def position(self, offset: int) -> tuple[int, int]: ...
+
 
 class ValueView(Protocol):
     name: str
