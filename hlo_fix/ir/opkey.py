@@ -31,13 +31,16 @@ def op_key(op: "OpView") -> str:
 
 def _compute(op: "OpView") -> str:
     text = op.module.text[op.start : op.end] if op._segments is None else op.own_text
-    # Drop the results (`%0:2 = `) and a trailing `loc(...)`; blank every value name.
-    eq = text.find(" = ")
-    if eq >= 0 and text.startswith("%"):
-        head = text[:eq]
-        if '"' not in head and "{" not in head:
-            text = text[eq + 3 :]
-    cut = text.rfind(" loc(")
-    if cut >= 0 and text.endswith(")"):
-        text = text[:cut]
+    # Drop the results (`%0:2 = `) and a trailing `loc(...)`; blank every value name. The cheap test of each
+    # pair goes first: every op of a module gets a key.
+    if text[:1] == "%":
+        eq = text.find(" = ")
+        if eq >= 0:
+            head = text[:eq]
+            if '"' not in head and "{" not in head:
+                text = text[eq + 3 :]
+    if text[-1:] == ")":
+        cut = text.rfind(" loc(")
+        if cut >= 0:
+            text = text[:cut]
     return _value_ref().sub("%", text)

@@ -66,8 +66,8 @@ class ShardedConstant(Rule):
         reported = None
         text = ctx.module.text
         for op in ctx.module.ops_named("stablehlo.constant"):
-            head = text[op.start : op.end]  # a constant has no regions: its text is its own
-            if "[" not in head and '"0x' not in head:
+            # A constant has no regions: its text is its own, searched in place (a module has thousands).
+            if text.find("[", op.start, op.end) < 0 and text.find('"0x', op.start, op.end) < 0:
                 continue  # a splat (`dense<0>`) is the same on every shard; checked first, types cost more
             found = op.results[0].type if len(op.results) == 1 else None
             if found is None or not found.is_static or not any(n > 1 for n in found.shape):
