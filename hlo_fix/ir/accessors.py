@@ -132,20 +132,29 @@ _SCATTER_DIMS = {
 
 def gather_numbers(op: "Op") -> dict[str, list[int]]:
     """A gather's `dimension_numbers` fields (`index_vector_dim` as a one-element list), checked against ranks."""
-    raw = op.attributes.get("dimension_numbers") or ""
-    numbers = {key: parse_ints(value) for key, value in parse_struct(raw).items()}
-    if "index_vector_dim" not in numbers:
-        numbers["index_vector_dim"] = [op.attributes.int("index_vector_dim") or 0]
-    _check_dims(op, "dimension_numbers", numbers, _GATHER_DIMS)
-    return numbers
+    attributes = op.attributes
+    numbers = getattr(attributes, "checked_gather_numbers", None)
+    if numbers is None:
+        raw = attributes.get("dimension_numbers") or ""
+        numbers = {key: parse_ints(value) for key, value in parse_struct(raw).items()}
+        if "index_vector_dim" not in numbers:
+            numbers["index_vector_dim"] = [attributes.int("index_vector_dim") or 0]
+        _check_dims(op, "dimension_numbers", numbers, _GATHER_DIMS)
+        attributes.checked_gather_numbers = numbers
+    return dict(numbers)
 
 
 def scatter_numbers(op: "Op") -> dict[str, list[int]]:
-    """A scatter's `scatter_dimension_numbers` fields, checked against ranks."""
-    raw = op.attributes.get("scatter_dimension_numbers") or ""
-    numbers = {key: parse_ints(value) for key, value in parse_struct(raw).items()}
-    _check_dims(op, "scatter_dimension_numbers", numbers, _SCATTER_DIMS)
-    return numbers
+    """A scatter's `scatter_dimension_numbers` fields, checked against ranks. Both are kept on the op's
+    attributes once checked: the index tracer, the sharding links and several rules ask for each access's."""
+    attributes = op.attributes
+    numbers = getattr(attributes, "checked_scatter_numbers", None)
+    if numbers is None:
+        raw = attributes.get("scatter_dimension_numbers") or ""
+        numbers = {key: parse_ints(value) for key, value in parse_struct(raw).items()}
+        _check_dims(op, "scatter_dimension_numbers", numbers, _SCATTER_DIMS)
+        attributes.checked_scatter_numbers = numbers
+    return dict(numbers)
 
 
 def _check_dims(op: "Op", attribute: str, numbers: dict[str, list[int]], bounds: dict) -> None:
