@@ -13,7 +13,7 @@ from hlo_fix.errors import ParseError
 from hlo_fix.ir.printer import print_module
 from hlo_fix.ir.scanner import read_module
 from hlo_fix.ir.source import find_word, read_source
-from hlo_fix.ir.strict import read_module_strict
+from hlo_fix.ir.strict import agreement, read_module_strict
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -187,3 +187,52 @@ def test_control_character_after_a_long_line_is_reported():
     with pytest.raises(ParseError) as caught:
         read_module(damaged, "w.mlir")
     assert (caught.value.line, caught.value.column) == (damaged.count("\n", 0, at) + 1, 5)
+
+
+def medium_constants_module(count: int, digits: int, between: int = 3) -> str:
+    """A weights-baked export's shape: medium constants (long lines, below the block size) among short ops,
+    with a region and a comment in the middle."""
+    rng = random.Random(count)
+    lines = ["module @weights {", "  func.func public @main(%arg0: tensor<4xf32>) -> tensor<4xf32> {"]
+    last = "%arg0"
+    for i in range(count):
+        hex_digits = "".join(rng.choice("0123456789ABCDEF") for _ in range(64)) * (digits // 64)
+        lines.append(f'    %c{i} = stablehlo.constant dense<"0x{hex_digits}"> : tensor<{digits // 8}xf32>')
+        for j in range(between):
+            lines.append(f"    %a{i}_{j} = stablehlo.add {last}, {last} : tensor<4xf32>")
+            last = f"%a{i}_{j}"
+        if i == count // 2:
+            lines.append("    // hlo-fix: a comment between constants")
+            lines.append(f'    %r = "stablehlo.reduce"({last}, {last}) ({{')
+            lines.append("    ^bb0(%x: tensor<f32>, %y: tensor<f32>):")
+            lines.append("      %s = stablehlo.add %x, %y : tensor<f32>")
+            lines.append('      "stablehlo.return"(%s) : (tensor<f32>) -> ()')
+            lines.append("    }) {dimensions = array<i64>} : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>")
+    lines += [f"    return {last} : tensor<4xf32>", "  }", "}", ""]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("digits", [200_000, 600_000])
+def test_medium_constants_read_in_place_as_the_grammar_reads_them(digits):
+    """Lines long enough to be read in place by the token path (inside blocks of few lines) give the IR the
+    complete grammar gives, and print back byte for byte."""
+    text = medium_constants_module(8, digits)
+    assert agreement(text, "w.mlir") == []
+    module = read_module(text, "w.mlir")
+    assert print_module(module) == text
+    assert len(module.ops_named("stablehlo.constant")) == 8
+    assert len(module.ops_named("stablehlo.add")) == 8 * 3 + 1
+
+
+@pytest.mark.parametrize("where", ["constant", "add"])
+def test_control_character_among_medium_constants_is_reported_where_it_is(where):
+    text = medium_constants_module(8, 200_000)
+    anchor = text.index("%c5 = ") + 1000 if where == "constant" else text.index("%a6_1 = ") + 8
+    damaged = text[:anchor] + "\x06" + text[anchor + 1 :]
+    first = CONTROL.search(damaged).start()
+    with pytest.raises(ParseError) as caught:
+        read_module(damaged, "w.mlir")
+    assert (caught.value.line, caught.value.column) == (
+        damaged.count("\n", 0, first) + 1,
+        first - damaged.rfind("\n", 0, first),
+    )

@@ -37,7 +37,7 @@ from hlo_fix.ir.layout import (
     statement_kind,
 )
 from hlo_fix.ir.model import Module, Op, Region, Value
-from hlo_fix.ir.source import CHECK_PIECE, find_word, hex_pieces
+from hlo_fix.ir.source import find_word
 from hlo_fix.ir.tokens import CLOSERS, OPENERS, Cursor, token_kind_at, tokenize, unexpected_character
 
 
@@ -172,6 +172,13 @@ class _Checked:
         self.upto = 0
         self.control = False
 
+    def line(self, text: str, start: int, end: int) -> None:
+        """A line that no block holds (the token path reads it in place), looked at by `_control_free`."""
+        if self.control or not _control_free(text, start, end):
+            self.control = True
+        elif start <= self.upto:
+            self.upto = max(self.upto, end + 1)
+
     def signatures(self, block: str, start: int) -> list[bytes]:
         """`byte_signatures(block)` for the block at `start`, noting what the same pass says of control
         characters."""
@@ -226,10 +233,11 @@ _NOT_AN_OP_END = frozenset(" \t\r\n=,([{<")
 
 def _blocks(text: str, flagged: set[int], checked: _Checked, chunk: int = 1 << 20):
     """The lines with their bracket balances, a megabyte at a time: holding all lines of a 40 MB module as
-    strings at once would cost more memory than the IR itself. A line longer than `_LONG_LINE` comes as
-    (None, its length, False), never copied. The index of each line where a second op may start goes into `flagged`
-    (`_second_op_offsets`, searched over the whole block); what the blocks say of control characters, into
-    `checked`."""
+    strings at once would cost more memory than the IR itself. A line longer than `_LONG_LINE`, or than
+    `_LONG_IN_BLOCK` in a block that holds one (weight constants), comes as (None, its length, False), never
+    copied or translated: the token path reads it in place. The index of each line where a second op may start
+    goes into `flagged` (`_second_op_offsets`, searched over the whole block); what the blocks say of control
+    characters, into `checked`."""
     pos = 0
     line = 0  # index of the block's first line
     size = len(text)
@@ -243,23 +251,73 @@ def _blocks(text: str, flagged: set[int], checked: _Checked, chunk: int = 1 << 2
         if end - pos > chunk + _LONG_LINE:
             before = text.rfind("\n", pos, pos + chunk)
             if before < 0:
+                checked.line(text, pos, end)
                 yield None, end - pos, False  # the long line itself
                 pos = end + 1
                 line += 1
                 continue
             end = before  # the lines before the long one
-        block = text[pos:end]
-        at, counted = 0, line
-        for offset in _second_op_offsets(block):
-            counted += block.count("\n", at, offset)
-            at = offset
-            flagged.add(counted)
-        lines = block.split("\n")
-        # Plain: no comment and nothing but ASCII; then no line of it needs the per-line checks for these.
-        plain = block.isascii() and ("/" not in block or "//" not in block)  # (one character: memchr)
-        yield lines, list(map(_signature_delta, checked.signatures(block, pos))), plain
-        line += len(lines)
+        if end - pos > 2 * _LONG_IN_BLOCK and _holds_a_long_line(text, pos, end):
+            line += yield from _around_long_lines(text, pos, end, line, flagged, checked)
+        else:
+            block = text[pos:end]
+            lines = block.split("\n")
+            yield _rows(block, lines, pos, line, flagged, checked)
+            line += len(lines)
         pos = end + 1
+
+
+def _holds_a_long_line(text: str, pos: int, end: int) -> bool:
+    """Whether `text[pos:end]` holds a line of at least 1.5 `_LONG_IN_BLOCK` characters: some window of that
+    size, half a window from the last, holds no newline (found at memory speed; exporters' lines are short)."""
+    window = _LONG_IN_BLOCK
+    for at in range(pos, end - window, window // 2):
+        if text.find("\n", at, at + window) < 0:
+            return True
+    return False
+
+
+def _around_long_lines(text: str, pos: int, end: int, line: int, flagged: set[int], checked: _Checked):
+    """`_blocks` for a block that holds long lines (weight constants): each line longer than `_LONG_IN_BLOCK`
+    comes as (None, its length, False), never copied; the runs of lines between them as blocks. Returns the
+    number of lines."""
+    run, run_line = pos, line  # the run of short lines being gathered: its offset and first line's index
+    at, index = pos, line
+    while True:
+        newline = text.find("\n", at, end)
+        stop = end if newline < 0 else newline
+        if stop - at > _LONG_IN_BLOCK:
+            if at > run:
+                block = text[run : at - 1]
+                yield _rows(block, block.split("\n"), run, run_line, flagged, checked)
+            checked.line(text, at, stop)
+            yield None, stop - at, False
+            run, run_line = stop + 1, index + 1
+        index += 1
+        if newline < 0:
+            break
+        at = newline + 1
+    if run <= end:
+        block = text[run:end]
+        yield _rows(block, block.split("\n"), run, run_line, flagged, checked)
+    return index - line
+
+
+def _rows(block: str, lines: list[str], pos: int, line: int, flagged: set[int], checked: _Checked):
+    """(lines, their bracket balances, whether the block is plain) of the block at offset `pos`, whose first
+    line has index `line`; the lines where a second op may start go into `flagged`."""
+    at, counted = 0, line
+    for offset in _second_op_offsets(block):
+        counted += block.count("\n", at, offset)
+        at = offset
+        flagged.add(counted)
+    # Plain: no comment and nothing but ASCII; then no line of it needs the per-line checks for these.
+    plain = block.isascii() and ("/" not in block or "//" not in block)  # (one character: memchr)
+    return lines, list(map(_signature_delta, checked.signatures(block, pos))), plain
+
+
+# A line longer than this, in a block found to hold one (`_holds_a_long_line`), is read in place.
+_LONG_IN_BLOCK = 1 << 16
 
 
 _HEX_PIECE = 1 << 12  # a shorter piece is not worth trying as hex digits
@@ -343,6 +401,8 @@ class _Reader:
 
     def use(self, op: Op, name: str) -> None:
         value = self.scope.get(name)
+        if value is None and "#" not in name:
+            value = self.scope.get(name + "#0")  # `%x` is the first of `%x:2 = ...`'s results
         if value is None:
             value = self.forward.get(name)
             if value is None:
@@ -485,6 +545,8 @@ class _Reader:
             for name in frame.defined:
                 scope.pop(name, None)
         op = frame.region.owner
+        for value in op.results:  # defined at the op's head, they are visible only after it: a region may reuse
+            scope[value.name] = value  # their names (`%0 = "op"() ({ %0 = ... })`), which it has just dropped
         op.end = brace_end
         self.current = op
         self.brackets = frame.brackets
@@ -1026,7 +1088,6 @@ def read_module(text: str, filename: str = "<input>") -> Module:
     # The reader allocates a few objects per op and frees none: the cyclic collector would only rescan them
     # (it took half the time on large modules). Callers that go on working on the module keep it off too
     # (`hlo_fix.lint.checker.lint_text`).
-    proven = hex_pieces(text)
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -1035,7 +1096,9 @@ def read_module(text: str, filename: str = "<input>") -> Module:
         if reader.used_before_defined:
             # A value used before its definition: a graph region or a multi-block function, or a line that
             # holds a second op with results. Read again, asking every line.
-            module = _Reader(text, filename, careful=True).read()
+            careful = _Reader(text, filename, careful=True)
+            module = careful.read()
+            _check_defined(module, careful.forward)
         if not module.ops:
             raise ParseError("no operation found: expected a module or a function", 1, 1)
         _check_location_aliases(module)
@@ -1043,10 +1106,10 @@ def read_module(text: str, filename: str = "<input>") -> Module:
         check_bodies(module)
         checked = reader.checked
         if checked.control or checked.upto < len(text):  # (else the blocks' signatures saw every character)
-            _raise_earlier_control_character(text, filename, None, None, proven)
+            _raise_earlier_control_character(text, filename, None, None)
     except ParseError as exc:
         exc.path = exc.path or filename
-        _raise_earlier_control_character(text, filename, exc.line, exc.column, proven)
+        _raise_earlier_control_character(text, filename, exc.line, exc.column)
         raise
     finally:
         if collecting:
@@ -1054,19 +1117,49 @@ def read_module(text: str, filename: str = "<input>") -> Module:
     return module
 
 
-def _raise_earlier_control_character(
-    text: str, filename: str, line: int | None, column: int | None, proven: frozenset[int] = frozenset()
-) -> None:
-    """The line path does not lex op text, so control characters are looked for separately; the earlier of such
-    a character and the reader's own error is reported. It runs a megabyte at a time, so it never copies a
-    whole 100 MB module: a piece of nothing but hex digits (the bulk of a weight constant) is proved clean by
-    `binascii.unhexlify` at memory speed (`proven`: by `read_source` on the file's bytes already); any other
-    piece by `str.translate`, ten times faster than a regular expression."""
+def _control_free(text: str, start: int, end: int, piece: int = 1 << 20) -> bool:
+    """Whether `text[start:end]` holds no control character, a megabyte at a time: the digits of each string
+    (a weight constant's hex) are proved free by `binascii.unhexlify` at memory speed, the rest (and any
+    string that is not hex digits) by `str.translate`. Where quotes pair up does not matter: every character is
+    looked at one way or the other."""
     table = _CONTROL_TABLE
-    chunk = CHECK_PIECE
+    pos = start
+    while pos < end:
+        quote = text.find('"', pos, end)
+        stop = end if quote < 0 else quote + 1
+        head = text[pos:stop]
+        if len(head.translate(table)) != len(head):
+            return False
+        if quote < 0:
+            return True
+        close = text.find('"', stop, end)
+        close = end if close < 0 else close
+        body = stop + 2 if text.startswith("0x", stop, close) else stop
+        for at in range(body, close, piece):
+            digits = text[at : min(at + piece, close)]
+            if len(digits) > _HEX_PIECE and digits.isascii():
+                try:
+                    unhexlify(digits)
+                    continue
+                except ValueError:  # (binascii.Error is one)
+                    pass
+            if len(digits.translate(table)) != len(digits):
+                return False
+        pos = close
+    return True
+
+
+def _raise_earlier_control_character(
+    text: str, filename: str, line: int | None, column: int | None, chunk: int = 1 << 20
+) -> None:
+    """The line path does not lex op text, so control characters are looked for separately (the blocks'
+    signature pass and `_Checked.line` usually prove there are none, and this does not run); the earlier of
+    such a character and the reader's own error is reported. It runs a megabyte at a time, so it never copies
+    a whole 100 MB module: a piece of nothing but hex digits (the bulk of a weight constant) is proved clean
+    by `binascii.unhexlify` at memory speed; any other piece by `str.translate`, ten times faster than a
+    regular expression."""
+    table = _CONTROL_TABLE
     for pos in range(0, len(text), chunk):
-        if pos in proven:
-            continue
         piece = text[pos : pos + chunk] if len(text) > chunk else text
         if len(piece) > _HEX_PIECE and piece.isascii():  # (a flag of the string: unhexlify takes ASCII only)
             try:
@@ -1082,6 +1175,33 @@ def _raise_earlier_control_character(
         if line is None or (at_line, at_column) <= (line, column):
             raise ParseError(f"unexpected character {text[at]!r}", at_line, at_column, filename)
         return
+
+
+def _check_defined(module: Module, undefined: dict[str, Value]) -> None:
+    """Values used but defined nowhere in scope (a typo, a line lost in an edit): MLIR's parser rejects them, and
+    the rules would trace index math through a value that has no producer."""
+    uses = [
+        (value.users[0], name)
+        for name, value in undefined.items()
+        # (`func.func private @f(%a: tensor<f32>)`: a declaration's argument names are definitions of no region)
+        if value.users and name not in header_definitions(value.users[0].own_text)
+    ]
+    if not uses:
+        return
+    op, name = min(uses, key=lambda use: use[0].start)
+    line, column = module.position(_reference_offset(module.text, name, op.start, op.end))
+    raise ParseError(f"use of undefined value {name}", line, column)
+
+
+def _reference_offset(text: str, name: str, start: int, end: int) -> int:
+    """Where `name` occurs as a whole value reference in `text[start:end]` (else `start`)."""
+    at = text.find(name, start, end)
+    while at >= 0:
+        after = at + len(name)
+        if after >= len(text) or (text[after] not in _NAME_CHARS and text[after] not in "#.-"):
+            return at
+        at = text.find(name, after, end)
+    return start
 
 
 def _check_location_aliases(module: Module) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import mmap
 import os
 import stat
-from binascii import unhexlify
 from pathlib import Path
 
 from hlo_fix.errors import ParseError
@@ -39,42 +38,9 @@ def read_source(path: str | Path) -> str:
     if mapped is None:
         return decode_source(data, str(path))
     try:
-        text = decode_source(mapped, str(path))
-        if text.isascii():  # (a flag of the string) then byte offsets are text offsets
-            _PROVEN[:] = [text, _hex_pieces(mapped)]
-        return text
+        return decode_source(mapped, str(path))
     finally:
         mapped.close()
-
-
-# The pieces (offsets, `CHECK_PIECE` apart) of nothing but hex digits in the last large file read, for the
-# reader's control-character check (`hlo_fix.ir.scanner`): proved here on the mapped bytes, where a piece is a
-# view, not a copy (slicing a megabyte of text out of the string copies it). Taken by the first reader of that
-# very string object, so it is never kept longer than one file.
-CHECK_PIECE = 1 << 20
-_PROVEN: list = [None, frozenset()]
-
-
-def _hex_pieces(data: mmap.mmap) -> frozenset[int]:
-    pieces = []
-    with memoryview(data) as view:
-        for pos in range(0, len(view), CHECK_PIECE):
-            try:
-                unhexlify(view[pos : pos + CHECK_PIECE])
-            except ValueError:  # (binascii.Error is one)
-                continue
-            pieces.append(pos)
-    return frozenset(pieces)
-
-
-def hex_pieces(text: str) -> frozenset[int]:
-    """Offsets of the `CHECK_PIECE`-long pieces of `text` that hold only hex digits (no control character), when
-    `text` is the string `read_source` returned last; empty otherwise. Answered once."""
-    known, pieces = _PROVEN
-    if known is not text:
-        return frozenset()
-    _PROVEN[:] = [None, frozenset()]
-    return pieces
 
 
 def _mapped(stream) -> mmap.mmap | None:
@@ -94,8 +60,8 @@ def _mapped(stream) -> mmap.mmap | None:
 _HEX_RUN = frozenset("0123456789abcdefABCDEFx")
 
 
-def find_word(text: str, word: str, start: int = 0, end: int | None = None, piece: int = 1 << 20) -> int:
-    """`text.find(word, start, end)`, a megabyte at a time, skipping each piece where a character of the word
+def find_word(text: str, word: str, start: int = 0, end: int | None = None, piece: int = 1 << 16) -> int:
+    """`text.find(word, start, end)`, 64 KB at a time, skipping each piece where a character of the word
     that hex digits never hold does not occur. CPython finds one character with `memchr`, at memory speed, but
     a longer word three to ten times slower: in a module that is mostly one 100 MB hex constant, every
     whole-text search for a word would cost tens of milliseconds."""
