@@ -287,7 +287,12 @@ def _uses(tokens: list) -> Iterator[str]:
             after_type = None if after is None or after is _REGION else after.type
             if after_type == "EQUAL" or (after_type == "COLON" and depth > 0):
                 continue
-            yield token.value
+            yield _first_result_shorthand(token.value)
+
+
+def _first_result_shorthand(name: str) -> str:
+    """`%x#0` as `%x`: both name the first result of `%x:2 = ...`, and the fast reader links either to it."""
+    return name[:-2] if name.endswith("#0") else name
 
 
 def _subtrees(tree) -> Iterator:
@@ -316,7 +321,7 @@ def _summarize_op(op: Op, depth: int, out: list[OpSummary]) -> None:
             op.column,
             op.name,
             tuple(value.name for value in op.results),
-            tuple(value.name for value in op.operands),
+            tuple(_first_result_shorthand(value.name) for value in op.operands),
             len(op.regions),
             depth,
         )
