@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from hlo_fix.ir.attributes import parse_string
 from hlo_fix.ir.headers import LONG_HEADER, entries_text, function_header, next_dict_spans, result_dict_spans
+from hlo_fix.ir.source import find_word
 from hlo_fix.ir.tokens import matching_close, tokenize
 from hlo_fix.sharding.gspmd import parse_gspmd, unspecified_dims, with_open_dims
 from hlo_fix.ir.opkey import op_key
@@ -62,7 +63,7 @@ class ShardingAnalysis:
         40 MB costs a third of a second) instead of decoding every op."""
         text = self.module.text
         ops: dict[int, "Op"] = {}
-        at = text.find(_ANNOTATION_WORD)
+        at = find_word(text, _ANNOTATION_WORD)  # (skips a weight constant's digits at memory speed)
         while at >= 0:
             op = self.module.op_at(at)
             segment = None
@@ -73,7 +74,7 @@ class ShardingAnalysis:
                 ops.setdefault(id(op), op)
                 # The rest of that segment is the same op's own text (a `main` header holds thousands of hits).
                 after = max(after, segment[1])
-            at = text.find(_ANNOTATION_WORD, after)
+            at = find_word(text, _ANNOTATION_WORD, after)
         # These declare with `<@mesh, [...]>` and need not spell "sharding": the reader indexed them by name.
         for op in self.module.ops_named("sdy.reshard", "sdy.manual_computation"):
             ops.setdefault(id(op), op)
