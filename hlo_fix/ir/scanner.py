@@ -182,7 +182,8 @@ class _Checked:
     def signatures(self, block: str, start: int) -> list[bytes]:
         """`byte_signatures(block)` for the block at `start`, noting what the same pass says of control
         characters."""
-        data = block.encode("utf-8", "surrogatepass").replace(b"->", b"  ").translate(None, _SIGNATURE_AND_CONTROL_DELETE)
+        data = block.encode("utf-8", "surrogatepass").replace(b"->", b"  ")
+        data = data.translate(None, _SIGNATURE_AND_CONTROL_DELETE)
         if len(data.translate(None, _CONTROL_BYTES)) != len(data):
             self.control = True
             data = data.translate(None, _CONTROL_BYTES)
