@@ -666,7 +666,11 @@ class _Reader:
                                     for value in values:
                                         value.users.append(op)
                             self.current = op  # its state stays implicit (`explicit`)
-                            self.can_end = line[end - 1] not in _MAY_CONTINUE or _line_may_end(line, end)
+                            last = line[end - 1]
+                            self.can_end = (
+                                last not in _MAY_CONTINUE
+                                or (line[end - 2] != "-" if last == ">" else _line_may_end(line, end))
+                            )
                             if region_line is not None:
                                 self.open_line_region(op, *region_line)
                             continue
