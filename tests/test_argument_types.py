@@ -11,6 +11,7 @@ func.func public @main(%arg0: tensor<4x8xf32> {sdy.sharding = #sdy.sharding<@mes
     %arg2: tensor<2x!quant.uniform<i8:f32, 1.0>>, %arg3: !stablehlo.token loc("x"), %arg4: tensor<?x3xbf16>) -> tensor<i32> {
   %0:2 = stablehlo.while(%iterArg = %arg1, %iterArg_0 = %arg0) : tensor<i32>, tensor<4x8xf32>
     cond {
+    %c = stablehlo.compare LT, %iterArg, %iterArg : (tensor<i32>, tensor<i32>) -> tensor<i1>
     stablehlo.return %c : tensor<i1>
   } do {
     stablehlo.return %iterArg, %iterArg_0 : tensor<i32>, tensor<4x8xf32>
