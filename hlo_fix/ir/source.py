@@ -30,9 +30,13 @@ def read_source(path: str | Path) -> str:
     """Read a module file; an unreadable file is a ParseError at 1:1 so the CLI can print one line for it."""
     try:
         with open(path, "rb", buffering=0) as stream:  # one read of the whole file, no pathlib per file
-            mapped = _mapped(stream)
+            size = _regular_size(stream)
+            mapped = _mapped(stream) if size is not None and size >= _MAPPED else None
             if mapped is None:
-                data = stream.read()
+                # Its size known, a file takes one read (`read()` asks the size again, then reads twice).
+                data = stream.read(size + 1) if size is not None else stream.read()
+                if size is not None and len(data) > size:  # it grew meanwhile
+                    data += stream.read()
     except OSError as exc:
         raise ParseError(f"cannot read file: {exc.strerror or exc}", 1, 1, str(path)) from None
     if mapped is None:
@@ -43,12 +47,18 @@ def read_source(path: str | Path) -> str:
         mapped.close()
 
 
-def _mapped(stream) -> mmap.mmap | None:
-    """A read-only mapping of a large regular file, or None where reading is as good or mapping fails."""
+def _regular_size(stream) -> int | None:
+    """The size of a regular file, None for anything else (a FIFO, a device) or where it cannot be told."""
     try:
         info = os.fstat(stream.fileno())
-        if info.st_size < _MAPPED or not stat.S_ISREG(info.st_mode):
-            return None
+    except OSError:
+        return None
+    return info.st_size if stat.S_ISREG(info.st_mode) else None
+
+
+def _mapped(stream) -> mmap.mmap | None:
+    """A read-only mapping of a large regular file, or None where mapping fails."""
+    try:
         if hasattr(mmap, "MAP_PRIVATE"):
             return mmap.mmap(stream.fileno(), 0, flags=mmap.MAP_PRIVATE | _POPULATE, prot=mmap.PROT_READ)
         return mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
