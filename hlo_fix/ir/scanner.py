@@ -10,8 +10,11 @@ read, its open brackets. Types, attributes and locations are decoded on demand l
 `hlo_fix.ir.strict` parses the same text with the complete grammar; the tests check that both agree.
 
 Speed matters here (a pre-commit hook on a 40 MB export): bracket balance comes from one `bytes.translate` a
-megabyte at a time, so do the searches for a second op on a line and the tests that only odd text needs; the
-one-op line is handled inline, and nothing that a rule may never ask about is decoded.
+megabyte at a time, which also tells whether a control character is there; so do the searches for a second op
+on a line and the tests that only odd text needs; the one-op line is handled inline, and nothing that a rule may
+never ask about is decoded. A long line (a weight constant) never enters a block: found at `memchr` speed, it
+is read in place by the token path, its strings skipped with `str.find` and their hex digits proved free of
+control characters by `binascii.unhexlify`, so no pass over the text rescans them.
 """
 
 from __future__ import annotations
