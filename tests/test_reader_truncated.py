@@ -84,3 +84,13 @@ def test_the_error_says_where_the_module_stops():
         read_module("#loc1 = loc(\"h\")\nmodule @jit_f attributes {mhlo.num_partitions = 1 : i32}", "cut.mlir")
     assert (caught.value.line, caught.value.column) == (2, 57)
     assert "expected '{'" in caught.value.message
+
+
+def test_a_module_body_that_holds_no_op_is_named_as_such():
+    # `{ foo.bar }` reads as a dictionary with a unit entry; after `module` it can only be the body (jaxlib:
+    # "custom op 'foo.bar' is unknown").
+    with pytest.raises(ParseError) as caught:
+        read_module("module {\n  foo.bar\n}\n", "body.mlir")
+    assert (caught.value.line, caught.value.column) == (2, 3)
+    assert caught.value.message == "expected an operation in the module's body, found 'foo.bar'"
+    assert [op.name for op in read_module("module @x attributes {a = 1} {}\n").ops] == ["module"]

@@ -26,9 +26,16 @@ def check_bodies(module: ModuleView) -> None:
     """Raise ParseError at the first module without a region, or public function without a body."""
     for name in _MODULES:
         for op in module.ops_by_name.get(name, ()):
-            if not op.regions and not _ends_in_empty_region(module, op):
+            if op.regions:
+                continue
+            tokens = tokenize(module.text[op.start : op.end], strict=False)
+            body = _body_tokens(tokens)
+            if body is None:
                 line, column = module.position(op.end)
                 raise ParseError("expected '{' to begin the module's body (is the file cut off?)", line, column)
+            if len(body) > 2:  # `module {foo.bar}`: read as a dictionary, since `foo.bar` is no op name it knows
+                line, column = module.position(op.start + body[1].start)
+                raise ParseError(f"expected an operation in the module's body, found '{body[1].value}'", line, column)
     for name in _FUNCTIONS:
         for op in module.ops_by_name.get(name, ()):
             if not op.regions and _visibility(module, op) not in _NOT_PUBLIC:
@@ -39,18 +46,20 @@ def check_bodies(module: ModuleView) -> None:
                 )
 
 
-def _ends_in_empty_region(module: ModuleView, op: OpView) -> bool:
-    """`module @m attributes {...} {}`: the reader keeps no region for an empty `{}`. The generic form
+def _body_tokens(tokens) -> list | None:
+    """The tokens of a region-less module's `{...}` after its symbol and `attributes {...}`: `[{, }]` for the
+    empty body the reader keeps no region for; None where no body follows (a cut-off head). The generic form
     (`"builtin.module"() ({}) : ...`) is left to MLIR's verifier, as every generic op is."""
-    tokens = tokenize(module.text[op.start : op.end], strict=False)
     if not tokens or tokens[0].type == "GENERIC_OP_NAME":
-        return True
+        return [None, None]
     at = 1
     if at < len(tokens) and tokens[at].type == "SYMBOL_REF":
         at += 1
     if at < len(tokens) and tokens[at].type == "BARE_ID" and tokens[at].value == "attributes":
         at = _past_braces(tokens, at + 1)
-    return [t.type for t in tokens[at : at + 2]] == ["LBRACE", "RBRACE"]
+    if at >= len(tokens) or tokens[at].type != "LBRACE":
+        return None
+    return tokens[at : _past_braces(tokens, at)]
 
 
 def _past_braces(tokens, at: int) -> int:
