@@ -238,7 +238,7 @@ _NOT_AN_OP_END = frozenset(" \t\r\n=,([{<")
 def _blocks(text: str, flagged: set[int], checked: _Checked, chunk: int = 1 << 20):
     """The lines with their bracket balances, a megabyte at a time: holding all lines of a 40 MB module as
     strings at once would cost more memory than the IR itself. A line longer than `_LONG_LINE`, or than
-    `_LONG_IN_BLOCK` in a block that holds one (weight constants), comes as (None, its length, False), never
+    `_LONG_IN_BLOCK` with a long string in it (weight constants), comes as (None, its length, False), never
     copied or translated: the token path reads it in place. The index of each line where a second op may start
     goes into `flagged` (`_second_op_offsets`, searched over the whole block); what the blocks say of control
     characters, into `checked`."""
@@ -272,25 +272,29 @@ def _blocks(text: str, flagged: set[int], checked: _Checked, chunk: int = 1 << 2
 
 
 def _holds_a_long_line(text: str, pos: int, end: int) -> bool:
-    """Whether `text[pos:end]` holds a line of at least 1.5 `_LONG_IN_BLOCK` characters: some window of that
-    size, half a window from the last, holds no newline (found at memory speed; exporters' lines are short)."""
+    """Whether `text[pos:end]` holds the inside of a long string, a weight constant's digits: a window of
+    `_LONG_IN_BLOCK` characters (half a window from the last) with no newline and no quote, that starts with
+    letters and digits only. Found at memory speed; exporters' lines are short. A long line without such a
+    string (a function header with thousands of arguments, a dense array of numbers) is left to the line path,
+    which reads it faster than the token path would."""
     window = _LONG_IN_BLOCK
     for at in range(pos, end - window, window // 2):
-        if text.find("\n", at, at + window) < 0:
-            return True
+        if text.find("\n", at, at + window) < 0 and text.find('"', at, at + window) < 0:
+            if text[at : at + 64].isalnum():
+                return True
     return False
 
 
 def _around_long_lines(text: str, pos: int, end: int, line: int, flagged: set[int], checked: _Checked):
-    """`_blocks` for a block that holds long lines (weight constants): each line longer than `_LONG_IN_BLOCK`
-    comes as (None, its length, False), never copied; the runs of lines between them as blocks. Returns the
-    number of lines."""
+    """`_blocks` for a block that holds long strings (weight constants): each line longer than `_LONG_IN_BLOCK`
+    that holds one comes as (None, its length, False), never copied; the runs of lines between them as blocks.
+    Returns the number of lines."""
     run, run_line = pos, line  # the run of short lines being gathered: its offset and first line's index
     at, index = pos, line
     while True:
         newline = text.find("\n", at, end)
         stop = end if newline < 0 else newline
-        if stop - at > _LONG_IN_BLOCK:
+        if stop - at > _LONG_IN_BLOCK and _holds_a_long_line(text, at, stop):
             if at > run:
                 block = text[run : at - 1]
                 yield _rows(block, block.split("\n"), run, run_line, flagged, checked)
@@ -320,7 +324,7 @@ def _rows(block: str, lines: list[str], pos: int, line: int, flagged: set[int], 
     return lines, list(map(_signature_delta, checked.signatures(block, pos))), plain
 
 
-# A line longer than this, in a block found to hold one (`_holds_a_long_line`), is read in place.
+# A line longer than this that holds a long string (`_holds_a_long_line`) is read in place.
 _LONG_IN_BLOCK = 1 << 16
 
 
