@@ -237,3 +237,18 @@ def test_control_character_among_medium_constants_is_reported_where_it_is(where)
         damaged.count("\n", 0, first) + 1,
         first - damaged.rfind("\n", 0, first),
     )
+
+
+def test_long_header_among_medium_constants_reads_as_the_grammar_reads_it():
+    """A long line without a long string (a function header with thousands of arguments) stays on the line
+    path, next to constants read in place: the IR is the complete grammar's either way."""
+    arguments = ", ".join(f'%arg{i}: tensor<4xf32> {{sdy.sharding = "s{i}"}}' for i in range(3000))
+    text = medium_constants_module(4, 200_000).replace(
+        "@main(%arg0: tensor<4xf32>)", f"@main(%arg0: tensor<4xf32>, {arguments.replace('%arg0:', '%argx:', 1)})"
+    )
+    header = next(line for line in text.split("\n") if "func.func" in line)
+    assert len(header) > 2 * (1 << 16)  # long enough to be read in place, were it a string
+    assert agreement(text, "w.mlir") == []
+    module = read_module(text, "w.mlir")
+    assert print_module(module) == text
+    assert len(module.ops[0].regions[0].ops[0].regions[0].arguments) == 3001
