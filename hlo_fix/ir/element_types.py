@@ -41,3 +41,21 @@ def bits_type(element_type: str) -> str | None:
         return None
     width = 8 if element_type.startswith("f8") else int("".join(c for c in element_type if c.isdigit()))
     return f"ui{width}"
+
+
+def storage_bytes(element_type: str) -> int | None:
+    """Bytes an element takes in a dense literal's hex data: its bit width rounded up to whole bytes (`i1` and
+    `f4E2M1FN` take one, `tf32` three), twice that for a complex; None for a type not spelled out here."""
+    if element_type.startswith("complex<") and element_type.endswith(">"):
+        part = storage_bytes(element_type[8:-1])
+        return None if part is None else 2 * part
+    for prefix in ("ui", "si", "i"):
+        if element_type.startswith(prefix) and element_type[len(prefix) :].isdigit():
+            return -(-int(element_type[len(prefix) :]) // 8)
+    if element_type in _FLOAT_BITS:
+        return -(-_FLOAT_BITS[element_type] // 8)
+    # The small floats, f8E4M3FN, f6E2M3FN, f4E2M1FN, ...: the width, then the exponent and mantissa bits.
+    return 1 if element_type[:1] == "f" and element_type[1:2] in ("4", "6", "8") and element_type[2:3] == "E" else None
+
+
+_FLOAT_BITS = {"f16": 16, "bf16": 16, "f32": 32, "f64": 64, "tf32": 19}

@@ -29,6 +29,7 @@ from sys import intern
 
 from hlo_fix.errors import ParseError
 from hlo_fix.ir.bodies import check_bodies
+from hlo_fix.ir.dense import check_dense_sizes
 from hlo_fix.ir.dialects import check_dialects
 from hlo_fix.ir.grammar import terminal_patterns
 from hlo_fix.ir.layout import (
@@ -1116,6 +1117,7 @@ def read_module(text: str, filename: str = "<input>") -> Module:
         _check_location_aliases(module)
         check_dialects(module)
         check_bodies(module)
+        check_dense_sizes(module)
         checked = reader.checked
         if checked.control or checked.upto < len(text):  # (else the blocks' signatures saw every character)
             _raise_earlier_control_character(text, filename, None, None)
