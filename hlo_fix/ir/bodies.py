@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hlo_fix.errors import ParseError
-from hlo_fix.ir.tokens import tokenize
+from hlo_fix.ir.tokens import matching_close, tokenize
 
 if TYPE_CHECKING:
     from hlo_fix.ir.views import ModuleView, OpView
@@ -29,6 +29,8 @@ def check_bodies(module: ModuleView) -> None:
             if op.regions:
                 continue
             tokens = tokenize(module.text[op.start : op.end], strict=False)
+            if tokens and tokens[0].type == "GENERIC_OP_NAME":
+                continue  # `"builtin.module"() ({}) : ...`: left to MLIR's verifier, as every generic op is
             body = _body_tokens(tokens)
             if body is None:
                 line, column = module.position(op.end)
@@ -48,32 +50,17 @@ def check_bodies(module: ModuleView) -> None:
 
 def _body_tokens(tokens) -> list | None:
     """The tokens of a region-less module's `{...}` after its symbol and `attributes {...}`: `[{, }]` for the
-    empty body the reader keeps no region for; None where no body follows (a cut-off head). The generic form
-    (`"builtin.module"() ({}) : ...`) is left to MLIR's verifier, as every generic op is."""
-    if not tokens or tokens[0].type == "GENERIC_OP_NAME":
-        return [None, None]
+    empty body the reader keeps no region for; None where no body follows (a cut-off head)."""
     at = 1
     if at < len(tokens) and tokens[at].type == "SYMBOL_REF":
         at += 1
     if at < len(tokens) and tokens[at].type == "BARE_ID" and tokens[at].value == "attributes":
-        at = _past_braces(tokens, at + 1)
+        at += 1
+        if at < len(tokens) and tokens[at].type == "LBRACE":
+            at = matching_close(tokens, at) + 1
     if at >= len(tokens) or tokens[at].type != "LBRACE":
         return None
-    return tokens[at : _past_braces(tokens, at)]
-
-
-def _past_braces(tokens, at: int) -> int:
-    """The index after the balanced `{...}` starting at `at` (or `at` when none starts there)."""
-    depth = 0
-    for index in range(at, len(tokens)):
-        kind = tokens[index].type
-        if kind == "LBRACE":
-            depth += 1
-        elif kind == "RBRACE":
-            depth -= 1
-        if depth == 0:
-            return index + 1
-    return len(tokens)
+    return tokens[at : matching_close(tokens, at) + 1]
 
 
 def _visibility(module: ModuleView, op: OpView) -> str:

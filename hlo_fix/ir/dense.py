@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from hlo_fix.errors import ParseError
 from hlo_fix.ir.element_types import storage_bytes
+from hlo_fix.ir.tokens import matching_close, tokenize
 from hlo_fix.ir.types import parse_type
 
 if TYPE_CHECKING:
@@ -61,13 +62,5 @@ def _literal_type(text: str, after: int, end: int) -> str:
     start = text.find("tensor<", after, end)
     if start < 0:
         return ""
-    depth = 0
-    for at in range(start + len("tensor"), end):
-        char = text[at]
-        if char == "<":
-            depth += 1
-        elif char == ">":
-            depth -= 1
-            if depth == 0:
-                return text[start : at + 1]
-    return ""
+    tokens = tokenize(text[start:end], strict=False)
+    return text[start : start + tokens[matching_close(tokens, 1)].end]
